@@ -1,0 +1,5 @@
+"""Allow ``python -m grader`` as a synonym for the ``grade`` command."""
+
+from grader.cli import main
+
+main()

@@ -1,0 +1,88 @@
+"""The op registry: every op the reference engine knows, keyed by the name specs use.
+
+An op is one small definition holding its forward function, its vector-Jacobian product
+(reverse mode) and its Jacobian-vector product (forward mode) side by side, so adding an op
+touches one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Op:
+    """One primitive of the engine.
+
+    ``forward(*xs, **params)`` computes the output from numpy arrays. ``vjp(g, out, *xs,
+    **params)`` returns one cotangent per argument (``None`` for an argument with no
+    derivative); results may be broadcast-shaped, the engine sums them back. ``jvp(ts, out,
+    *xs, **params)`` returns the output tangent from one tangent per argument (``None`` for
+    arguments listed in ``nondiff``).
+    """
+
+    name: str
+    arity: int
+    forward: Callable[..., Any]
+    vjp: Callable[..., tuple]
+    jvp: Callable[..., Any]
+    params: dict[str, Any] = field(default_factory=dict)
+    nondiff: tuple[int, ...] = ()
+    doc: str = ""
+
+
+OPS: dict[str, Op] = {}
+
+
+def defop(name: str, arity: int, *, params: dict[str, Any] | None = None,
+          nondiff: tuple[int, ...] = ()):
+    """Register the op defined by a class body holding ``forward``, ``vjp`` and ``jvp``."""
+
+    def register(namespace: type) -> type:
+        if name in OPS:
+            raise ValueError(f"op {name!r} is registered twice")
+        OPS[name] = Op(name, arity, namespace.forward, namespace.vjp, namespace.jvp,
+                       dict(params or {}), nondiff, (namespace.__doc__ or "").strip())
+        return namespace
+
+    return register
+
+
+def elementwise(name: str, forward: Callable, derivative: Callable,
+                params: dict[str, Any] | None = None, doc: str = "") -> None:
+    """Register a unary element-wise op from its forward and its local derivative.
+
+    ``derivative(out, x, **params)`` is the diagonal of the Jacobian, so the VJP and the JVP
+    are both a product with it.
+    """
+    if name in OPS:
+        raise ValueError(f"op {name!r} is registered twice")
+    OPS[name] = Op(
+        name, 1, forward,
+        lambda g, out, x, **p: (g * derivative(out, x, **p),),
+        lambda ts, out, x, **p: ts[0] * derivative(out, x, **p),
+        dict(params or {}), (), doc,
+    )
+
+
+def normalize_axes(axis, ndim: int) -> tuple[int, ...]:
+    """Turn an ``axis`` parameter (None, an int or a tuple) into sorted non-negative axes."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    out = []
+    for a in axes:
+        if not -ndim <= a < max(ndim, 1):
+            raise ValueError(f"axis {a} is out of range for an array with {ndim} dimensions")
+        out.append(int(a) % max(ndim, 1))
+    return tuple(sorted(set(out)))
+
+
+def expand_reduced(g: np.ndarray, shape: tuple[int, ...], axis, keepdims: bool) -> np.ndarray:
+    """Broadcast a reduction's cotangent ``g`` back to the reduced input's ``shape``."""
+    if not keepdims:
+        g = np.expand_dims(g, normalize_axes(axis, len(shape)))
+    return np.broadcast_to(g, shape)

@@ -1,0 +1,69 @@
+"""Ground truth: a node's or a graph's values and gradients, computed by the reference engine.
+
+A node type's reference expression is evaluated on engine Vars; a graph is built by
+evaluating each of its nodes' references on the Vars of the nodes it reads, so one engine
+graph holds the whole computation and every intermediate gradient comes from one backward pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import numpy as np
+
+from grader.engine import Var, backward
+from grader.spec.model import GraphTest, NodeType
+
+
+@dataclass
+class Result:
+    """The output value and the gradient of every named Var (inputs, and graph nodes)."""
+
+    output: np.ndarray
+    values: dict[str, np.ndarray]
+    grads: dict[str, np.ndarray]
+
+
+def node_result(node: NodeType, attributes: Mapping[str, Any], inputs: Mapping[str, Any],
+                grad_output: Any = None) -> Result:
+    """Forward and backward of ``node`` through its reference; ``grad_output`` defaults to ones."""
+    leaves = {i.name: Var(inputs[i.name], name=i.name) for i in node.inputs}
+    out = node.reference.evaluate({**attributes, **leaves})
+    grads = backward(out, grad_output)
+    return Result(out.value, {k: v.value for k, v in leaves.items()},
+                  {k: _grad(grads, v) for k, v in leaves.items() if not _is_integer(v)})
+
+
+def graph_vars(graph: GraphTest, types: Mapping[str, NodeType], inputs: Mapping[str, Any]) -> dict[str, Var]:
+    """Every input and node of ``graph`` as engine Vars, evaluated in order."""
+    env: dict[str, Any] = {i.name: Var(inputs[i.name], name=i.name) for i in graph.inputs}
+    for node in graph.nodes:
+        if node.expression is not None:
+            var = node.expression.evaluate(env)
+        else:
+            node_type = types[node.type]
+            args = {inp.name: env[a] if isinstance(a, str) else Var(float(a))
+                    for inp, a in zip(node_type.inputs, node.args)}
+            var = node_type.reference.evaluate({**node.attributes, **args})
+        var.name = node.name
+        env[node.name] = var
+    return env
+
+
+def graph_result(graph: GraphTest, types: Mapping[str, NodeType], inputs: Mapping[str, Any]) -> Result:
+    """The graph's output and the gradient of sum(output) w.r.t. every input and node."""
+    env = graph_vars(graph, types, inputs)
+    out = env[graph.output]
+    grads = backward(out)
+    return Result(out.value, {k: v.value for k, v in env.items()},
+                  {k: _grad(grads, v) for k, v in env.items() if not _is_integer(v)})
+
+
+def _grad(grads: dict[int, np.ndarray], var: Var) -> np.ndarray:
+    """A Var the output does not depend on has gradient zero."""
+    return np.asarray(grads.get(id(var), np.zeros(var.shape)))
+
+
+def _is_integer(var: Var) -> bool:
+    return var.value.dtype.kind in "iu"

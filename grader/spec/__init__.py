@@ -1,0 +1,57 @@
+"""Assignment specs: ``assignments/<id>/assignment.yaml``, read, validated and modelled.
+
+``load_assignment`` is the one entry point: YAML with positions (``yamlsource``), the JSON
+Schema (``schema``), meaning and cross-references (``build``), then a dry run of every
+reference (``check``). Any problem raises SpecError with every located message found.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from grader.errors import Problem, SpecError
+from grader.spec.model import Assignment
+
+SPEC_NAME = "assignment.yaml"
+
+
+def spec_path(path: str | Path) -> Path:
+    """The spec file of an assignment folder (or the file itself, if given one)."""
+    path = Path(path)
+    if path.is_dir():
+        return path / SPEC_NAME
+    return path
+
+
+def load_assignment(path: str | Path) -> tuple[Assignment, list[Problem]]:
+    """Read, validate and dry-run the spec at ``path`` (a folder or its assignment.yaml).
+
+    Returns the assignment and its warnings; raises SpecError if there is any error.
+    """
+    from grader.spec.build import Builder
+    from grader.spec.check import dry_run
+    from grader.spec.schema import schema_problems
+    from grader.spec.yamlsource import load_yaml
+
+    file = spec_path(path)
+    if not file.exists():
+        where = Path(path)
+        if where.is_dir():
+            raise SpecError([Problem(f"no {SPEC_NAME} in this folder", str(where))])
+        raise SpecError([Problem("does not exist", str(where))])
+    doc = load_yaml(file)
+    problems = schema_problems(doc)
+    if problems:
+        raise SpecError(problems)
+    builder = Builder(doc, file.parent.resolve())
+    assignment = builder.build()
+    problems = builder.problems
+    if not _errors(problems):
+        problems = problems + dry_run(assignment, doc)
+    if _errors(problems):
+        raise SpecError(problems)
+    return assignment, problems
+
+
+def _errors(problems: list[Problem]) -> list[Problem]:
+    return [p for p in problems if p.severity == "error"]

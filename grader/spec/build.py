@@ -1,0 +1,337 @@
+"""From schema-valid YAML data to the assignment model, checking what a schema cannot.
+
+The schema knows types and keys; this module knows meaning: that a test's attributes are the
+node's, that every symbolic dim has a range, that a reference only reads the node's inputs
+and attributes, that a graph names defined nodes and has no cycle. Every problem is located.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from grader.errors import Problem
+from grader.spec.expr import ExprError, Expression, NodeCall, parse_expression, parse_wiring
+from grader.spec.model import (BUILTIN_DEFAULTS, CHECKS, Assignment, Draw, Example, GraphNode,
+                               GraphTest, Input, NodeTest, NodeType, Settings, Tolerance)
+from grader.spec.yamlsource import Document
+
+_MERGED = ("dims", "shapes", "tolerance", "points")  # mappings merged key by key
+_INHERITED = ("cases", "visibility", "margin") + _MERGED
+
+
+def inherit(base: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
+    """Settings of a more specific level: its own keys win, mappings merge key by key."""
+    out = dict(base)
+    for key in _INHERITED:
+        if key in spec:
+            out[key] = {**base.get(key, {}), **spec[key]} if key in _MERGED else spec[key]
+    return out
+
+
+class Builder:
+    """Builds an Assignment from a Document, collecting problems instead of stopping."""
+
+    def __init__(self, doc: Document, root: Path):
+        self.doc = doc
+        self.root = root
+        self.problems: list[Problem] = []
+        data = doc.data
+        self.defaults = {**BUILTIN_DEFAULTS, **data.get("defaults", {})}
+        for key in _MERGED:
+            self.defaults[key] = {**BUILTIN_DEFAULTS[key], **data.get("defaults", {}).get(key, {})}
+        self.files: list[str] = data["files"]
+
+    def error(self, path: tuple, message: str, *, key: bool = False, column: int = 0) -> None:
+        self.problems.append(self.doc.problem(path, message, key=key, column_offset=column))
+
+    def warn(self, path: tuple, message: str) -> None:
+        self.problems.append(self.doc.problem(path, message, severity="warning"))
+
+    # -- the whole spec ------------------------------------------------------------------
+
+    def build(self) -> Assignment:
+        data = self.doc.data
+        provided = data.get("provided", [])
+        for i, name in enumerate(provided):
+            if name in self.files:
+                self.error(("provided", i), f"{name} is listed both in files and in provided")
+        driver = data.get("driver", {}).get("file")
+        if driver is not None and driver not in self.files:
+            self.error(("driver", "file"), f"{driver} is not one of the student files ({', '.join(self.files)})")
+        if self.root.name != data["id"] and self.root.name:
+            self.warn(("id",), f"the id {data['id']!r} differs from its folder's name {self.root.name!r}")
+        nodes = {name: self.node_type(name, spec) for name, spec in data.get("nodes", {}).items()}
+        graphs = {gid: self.graph(gid, spec, nodes) for gid, spec in data.get("graphs", {}).items()}
+        if not nodes and not graphs:
+            self.error((), "defines no nodes and no graphs: there is nothing to grade")
+        return Assignment(data["id"], data["title"], data.get("description", ""), self.root,
+                          list(self.files), list(provided), driver, nodes,
+                          {k: g for k, g in graphs.items() if g is not None})
+
+    # -- inputs, settings, expressions -------------------------------------------------------
+
+    def input(self, name: str, spec: dict[str, Any], path: tuple) -> Input:
+        draw_spec = spec.get("draw", self.defaults["draw"])
+        draw = self.draw(draw_spec, path + ("draw",))
+        dtype = spec.get("dtype", "int64" if draw.kind == "labels" else self.defaults["dtype"])
+        if (draw.kind == "labels") != (dtype == "int64"):
+            self.error(path, "class labels ({labels: C}) go with dtype int64, and int64 inputs "
+                             "need a labels draw")
+        graded = spec.get("graded", dtype == "float64" and draw.kind != "constant")
+        if graded and dtype == "int64":
+            self.error(path + ("graded",), "an integer input has no gradient and cannot be graded")
+        shape = spec.get("shape", self.defaults["shape"])
+        return Input(name, shape if isinstance(shape, str) else tuple(shape), dtype, draw, graded)
+
+    def draw(self, spec: Any, path: tuple) -> Draw:
+        if isinstance(spec, str):
+            return {"normal": Draw("normal", 0.0, 1.0), "uniform": Draw("uniform", -1.0, 1.0),
+                    "positive": Draw("positive", 0.5, 2.0)}[spec]
+        (kind, arg), = spec.items()
+        if kind == "labels":
+            return Draw("labels", classes=arg)
+        if kind == "constant":
+            return Draw("constant", float(arg), float(arg))
+        a, b = arg
+        if kind in ("uniform", "positive") and not a < b:
+            self.error(path + (kind,), f"the range [{a}, {b}] is empty: low must be below high")
+        if kind == "positive" and a <= 0:
+            self.error(path + (kind,), f"a positive draw needs low > 0, got {a}")
+        return Draw(kind, float(a), float(b))
+
+    def settings(self, merged: dict[str, Any], path: tuple) -> Settings:
+        dims = {}
+        for name, value in merged["dims"].items():
+            if isinstance(value, list):
+                lo, hi = value
+                if lo > hi:
+                    self.error(path + ("dims", name), f"the range [{lo}, {hi}] is empty")
+                value = (lo, hi)
+            dims[name] = value
+        shapes = {k: [tuple(s) for s in v] for k, v in merged["shapes"].items()}
+        tol = merged["tolerance"]
+        return Settings(merged["cases"], merged["visibility"], Tolerance(tol["rtol"], tol["atol"]),
+                        merged["margin"], dims, shapes)
+
+    def expression(self, text: str, path: tuple, names, static=()) -> Expression | None:
+        try:
+            return parse_expression(text, names, static)
+        except ExprError as e:
+            self.error(path, f"{e.message} (in {text.strip()!r})", column=e.column)
+            return None
+
+    def check_dims(self, inputs: list[Input], settings: Settings, path: tuple) -> None:
+        """Every dim a random case needs must have a size or range, directly or via a shape."""
+        for inp in inputs:
+            shapes = [inp.shape]
+            if isinstance(inp.shape, str):
+                if inp.shape not in settings.shapes:
+                    self.error(path + (inp.name,), f"shape variable {inp.shape!r} is not defined "
+                                                   "in shapes (defaults, node or test)")
+                    continue
+                shapes = settings.shapes[inp.shape]
+            needed = [d for s in shapes for d in s if isinstance(d, str)]
+            if inp.draw.kind == "labels" and isinstance(inp.draw.classes, str):
+                needed.append(inp.draw.classes)
+            for dim in needed:
+                if dim not in settings.dims:
+                    self.error(path + (inp.name,), f"dim {dim!r} cannot be resolved: give it a size "
+                                                   "or range in dims (defaults, node or test)")
+
+    def examples(self, specs: list[dict], names: list[str], path: tuple, grad_names) -> list[Example]:
+        out = []
+        for i, spec in enumerate(specs):
+            here = path + (i,)
+            given = spec["inputs"]
+            for name in names:
+                if name not in given:
+                    self.error(here + ("inputs",), f"gives no value for input {name!r}")
+            for name in given:
+                if name not in names:
+                    self.error(here + ("inputs", name), f"{name!r} is not an input here "
+                                                        f"(inputs: {', '.join(names)})", key=True)
+            for name in spec.get("grads", {}):
+                if name not in grad_names:
+                    self.error(here + ("grads", name), f"{name!r} is not an input or node here", key=True)
+            out.append(Example(dict(given), spec.get("output"), dict(spec.get("grads", {})), here))
+        return out
+
+    def warn_hidden_points(self, visibility: str, points: float, path: tuple) -> None:
+        if visibility == "hidden" and points > 0:
+            self.warn(path, "a hidden test with points leaves students a total their visible tests "
+                            "do not explain; use after_due_date to keep points secret until the deadline")
+
+    # -- node types ---------------------------------------------------------------------------
+
+    def node_type(self, name: str, spec: dict[str, Any]) -> NodeType:
+        path = ("nodes", name)
+        provided = spec.get("provided", False)
+        file = spec.get("file")
+        if provided:
+            if "reference" not in spec:
+                self.error(path, "a provided node needs a reference: the grader runs it")
+        elif file is None:
+            if len(self.files) == 1:
+                file = self.files[0]
+            else:
+                self.error(path, f"say which file defines {name}: file: one of {', '.join(self.files)}")
+        elif file not in self.files:
+            self.error(path + ("file",), f"{file} is not one of the student files ({', '.join(self.files)})")
+        attributes = dict(spec.get("attributes", {}))
+        inputs = [self.input(k, v, path + ("inputs", k)) for k, v in spec["inputs"].items()]
+        names = [i.name for i in inputs]
+        clash = set(names) & set(attributes)
+        if clash:
+            self.error(path + ("attributes",), f"{sorted(clash)[0]!r} is both an input and an attribute")
+        scope = set(names) | set(attributes)
+        reference = None
+        if "reference" in spec:
+            reference = self.expression(spec["reference"], path + ("reference",), scope, attributes)
+        kinks = [self.expression(k, path + ("kinks", i), scope, attributes)
+                 for i, k in enumerate(spec.get("kinks", []))]
+        output = spec.get("output", {}).get("shape")
+        node = NodeType(name, file, provided, attributes, inputs, reference,
+                        [k for k in kinks if k is not None],
+                        tuple(output) if isinstance(output, list) else output, [], path)
+        node_settings = inherit(self.defaults, spec)
+        if not provided:
+            tests = spec.get("tests") or [{}]
+            for i, t in enumerate(tests):
+                here = path + ("tests", i) if "tests" in spec else path
+                node.tests.append(self.node_test(node, t, node_settings, "node", here))
+            for i, t in enumerate(spec.get("range", [])):
+                node.tests.append(self.node_test(node, t, node_settings, "range", path + ("range", i)))
+        seen: dict[str, tuple] = {}
+        for t in node.tests:
+            if t.name in seen:
+                self.error(t.path + ("name",), f"two tests of {name} are named {t.name!r}")
+            seen[t.name] = t.path
+        return node
+
+    def node_test(self, node: NodeType, spec: dict, base: dict, kind: str, path: tuple) -> NodeTest:
+        merged = inherit(base, spec)
+        if kind == "range" and "cases" not in spec and spec.get("examples"):
+            merged["cases"] = 0
+        attributes = dict(node.attributes)
+        for key, value in spec.get("attributes", {}).items():
+            if key not in node.attributes:
+                known = ", ".join(node.attributes) or "none"
+                self.error(path + ("attributes", key), f"{node.name} has no attribute {key!r} "
+                                                       f"(its attributes: {known})", key=True)
+            attributes[key] = value
+        by_name = {i.name: i for i in node.inputs}
+        overrides = spec.get("inputs", {})
+        for key in overrides:
+            if key not in by_name:
+                self.error(path + ("inputs", key), f"{node.name} has no input {key!r}", key=True)
+        inputs = []
+        for inp in node.inputs:
+            if inp.name in overrides:
+                base_spec = self.doc.data["nodes"][node.name]["inputs"][inp.name]
+                inp = self.input(inp.name, {**base_spec, **overrides[inp.name]}, path + ("inputs", inp.name))
+            inputs.append(inp)
+        settings = self.settings(merged, path)
+        if kind == "range":
+            points = {"range": spec.get("points", self.defaults["points"]["range"])}
+            default_name = "numerical range"
+        else:
+            points = {c: merged["points"].get(c, 0) for c in CHECKS}
+            default_name = "random cases"
+        names = [i.name for i in inputs]
+        examples = self.examples(spec.get("examples", []), names, path + ("examples",), names)
+        if settings.cases > 0:
+            self.check_dims(inputs, settings, path + ("inputs",) if "inputs" in spec else node.path + ("inputs",))
+        if settings.cases == 0 and not examples:
+            self.warn(path, "has no cases and no examples: it checks nothing")
+        test = NodeTest(node.name, spec.get("name", default_name), kind, attributes, inputs, settings,
+                        points, examples, path)
+        self.warn_hidden_points(settings.visibility, sum(points.values()), path)
+        return test
+
+    # -- graphs ---------------------------------------------------------------------------------
+
+    def graph(self, gid: str, spec: dict[str, Any], types: dict[str, NodeType]) -> GraphTest | None:
+        path = ("graphs", gid)
+        inputs = [self.input(k, v, path + ("inputs", k)) for k, v in spec.get("inputs", {}).items()]
+        input_names = [i.name for i in inputs]
+        wiring = spec["nodes"]
+        for name in wiring:
+            if name in input_names:
+                self.error(path + ("nodes", name), f"{name!r} is both a graph input and a node", key=True)
+        scope = set(input_names) | set(wiring)
+        nodes: dict[str, GraphNode] = {}
+        for name, text in wiring.items():
+            node = self.graph_node(name, text, types, scope, path + ("nodes", name))
+            if node is not None:
+                nodes[name] = node
+        ordered = self.graph_order(nodes, path)
+        output = spec["output"]
+        if output not in wiring:
+            self.error(path + ("output",), f"output {output!r} is not one of the graph's nodes "
+                                           f"({', '.join(wiring)})")
+        merged = inherit(self.defaults, spec)
+        settings = self.settings(merged, path)
+        examples = self.examples(spec.get("examples", []), input_names, path + ("examples",),
+                                 set(input_names) | set(wiring))
+        if settings.cases > 0:
+            self.check_dims(inputs, settings, path + ("inputs",))
+        points = spec.get("points", self.defaults["points"]["graph"])
+        self.warn_hidden_points(settings.visibility, points, path)
+        if ordered is None:
+            return None
+        return GraphTest(gid, spec.get("title", gid), inputs, ordered, output, examples, settings,
+                         points, path)
+
+    def graph_node(self, name: str, text: str, types: dict[str, NodeType], names: set[str],
+                   path: tuple) -> GraphNode | None:
+        try:
+            parsed = parse_wiring(text, types, names)
+        except ExprError as e:
+            self.error(path, f"{e.message} (in {text.strip()!r})", column=e.column)
+            return None
+        if isinstance(parsed, Expression):
+            return GraphNode(name, None, sorted(parsed.names), {}, parsed)
+        node_type = types[parsed.type]
+        if len(parsed.args) != len(node_type.inputs):
+            wanted = ", ".join(i.name for i in node_type.inputs)
+            self.error(path, f"{parsed.type} takes {len(node_type.inputs)} input(s) ({wanted}), "
+                             f"got {len(parsed.args)}")
+        for key in parsed.attributes:
+            if key not in node_type.attributes:
+                self.error(path, f"{parsed.type} has no attribute {key!r}")
+        if node_type.reference is None:
+            self.error(path, f"{parsed.type} has no reference, so the grader cannot compute this "
+                             "graph's expected values")
+        return GraphNode(name, parsed.type, parsed.args, {**node_type.attributes, **parsed.attributes}, None)
+
+    def graph_order(self, nodes: dict[str, GraphNode], path: tuple) -> list[GraphNode] | None:
+        """The graph's nodes with each after the nodes it reads; None (and a problem) on a cycle."""
+        order: list[GraphNode] = []
+        state: dict[str, str] = {}
+        for start in nodes:
+            if start in state:
+                continue
+            stack = [(start, iter(self._deps(nodes[start], nodes)))]
+            state[start] = "open"
+            while stack:
+                name, pending = stack[-1]
+                for dep in pending:
+                    if state.get(dep) == "open":
+                        trail = [n for n, _ in stack]
+                        cycle = trail[trail.index(dep):] + [dep]
+                        self.error(path + ("nodes", dep), "the graph has a cycle: " + " -> ".join(cycle))
+                        return None
+                    if dep not in state:
+                        state[dep] = "open"
+                        stack.append((dep, iter(self._deps(nodes[dep], nodes))))
+                        break
+                else:
+                    stack.pop()
+                    state[name] = "done"
+                    order.append(nodes[name])
+        return order
+
+    @staticmethod
+    def _deps(node: GraphNode, nodes: dict[str, GraphNode]) -> list[str]:
+        return [a for a in node.args if isinstance(a, str) and a in nodes]

@@ -1,0 +1,126 @@
+"""The dry run: every reference is evaluated on one drawn case and on every example.
+
+It catches what reading cannot: a reference whose shapes do not line up (``x @ W`` where
+``x @ transpose(W)`` was meant), a draw that takes ``log`` out of its domain, kinks that
+leave no room to draw, and examples whose expected output or gradients disagree with the
+reference engine (the lecture's numbers, typed in by hand).
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import Any, Callable
+
+import numpy as np
+
+from grader.draw import DrawError, bind_dims, draw_case, example_case
+from grader.errors import Problem
+from grader.reference import Result, graph_result, node_result
+from grader.spec.model import Assignment, Example, Input, Settings, Tolerance
+from grader.spec.yamlsource import Document
+
+
+def dry_run(assignment: Assignment, doc: Document) -> list[Problem]:
+    """Problems found by evaluating every reference the spec relies on."""
+    problems: list[Problem] = []
+
+    def report(path: tuple, message: str) -> None:
+        problems.append(doc.problem(path, message))
+
+    for node in assignment.nodes.values():
+        if node.reference is None:
+            continue
+        for test in node.tests:
+            run = lambda case, node=node, test=test: node_result(node, test.attributes, case)
+            _check_cases(test.inputs, test.settings, test.examples, run, node.path + ("reference",),
+                         test.path, report, kinks=node.kinks, attributes=test.attributes,
+                         finite=True, seed=test.title)
+    for graph in assignment.graphs.values():
+        run = lambda case, graph=graph: graph_result(graph, assignment.nodes, case)
+        _check_cases(graph.inputs, graph.settings, graph.examples, run, graph.path + ("nodes",),
+                     graph.path, report, finite=True, seed=graph.id)
+    return problems
+
+
+def _check_cases(inputs: list[Input], settings: Settings, examples: list[Example],
+                 run: Callable[[dict], Result], code_path: tuple, test_path: tuple,
+                 report: Callable[[tuple, str], None], *, kinks=(), attributes=None,
+                 finite: bool, seed: str) -> None:
+    rng = np.random.default_rng(zlib.crc32(seed.encode()))
+    if settings.cases > 0:
+        try:
+            case = draw_case(inputs, settings, rng, kinks, attributes)
+        except DrawError as e:
+            report(test_path, str(e))
+        except Exception as e:  # a kink expression that fails on the drawn shapes
+            report(test_path, f"cannot draw a case: {_short(e)}")
+        else:
+            _evaluate(run, case, code_path, report, "a drawn case", finite)
+    for example in examples:
+        why = _misfit(inputs, example)
+        if why:
+            report(example.path + ("inputs",), why)
+            continue
+        case = example_case(inputs, settings, example.inputs, rng)
+        result = _evaluate(run, case, code_path, report, f"example {example.path[-1] + 1}", finite)
+        if result is not None:
+            _compare(result, example, settings.tolerance, report)
+
+
+def _evaluate(run, case: dict, code_path: tuple, report, what: str, finite: bool) -> Result | None:
+    shapes = ", ".join(f"{k} {v.shape}" for k, v in case.items())
+    try:
+        with np.errstate(all="ignore"):
+            result = run(case)
+    except Exception as e:  # the reference is the spec's code: any failure is a spec problem
+        report(code_path, f"fails on {what} ({shapes}): {_short(e)}")
+        return None
+    if finite:
+        bad = [k for k, g in [("output", result.output), *result.grads.items()] if not np.all(np.isfinite(g))]
+        if bad:
+            report(code_path, f"gives NaN or inf on {what} ({shapes}) in {', '.join(bad)}: "
+                              "draw the inputs inside the domain (e.g. draw: positive) or add kinks")
+            return None
+    return result
+
+
+def _misfit(inputs: list[Input], example: Example) -> str | None:
+    dims: dict[str, int] = {}
+    for inp in inputs:
+        try:
+            value = np.asarray(example.inputs[inp.name], dtype=np.dtype(inp.dtype))
+        except (ValueError, TypeError):
+            return f"{inp.name} is not a number or a rectangular list of numbers"
+        if inp.dtype == "int64" and not np.array_equal(value, np.asarray(example.inputs[inp.name], dtype=float)):
+            return f"{inp.name} must hold whole numbers (class labels)"
+        if value.ndim == 0 or isinstance(inp.shape, str):
+            continue
+        why = bind_dims(inp.shape, value.shape, dims)
+        if why:
+            return f"{inp.name} {why}"
+    return None
+
+
+def _compare(result: Result, example: Example, tol: Tolerance, report) -> None:
+    expected: list[tuple[tuple, str, Any, np.ndarray]] = []
+    if example.output is not None:
+        expected.append((example.path + ("output",), "the output", example.output, result.output))
+    for name, value in example.grads.items():
+        if name in result.grads:
+            expected.append((example.path + ("grads", name), f"the gradient of {name}", value, result.grads[name]))
+    for path, what, want, got in expected:
+        want = np.asarray(want, dtype=float)
+        if want.shape != got.shape and want.ndim != 0:
+            report(path, f"has shape {want.shape}, {what} has shape {got.shape}")
+        elif not np.allclose(got, want, rtol=tol.rtol, atol=tol.atol):
+            report(path, f"the spec says {_show(want)}, the reference engine gives {_show(got)} "
+                         f"for {what} (rtol {tol.rtol:g}, atol {tol.atol:g})")
+
+
+def _show(a: np.ndarray) -> str:
+    return np.array2string(np.asarray(a), precision=10, threshold=12, separator=", ")
+
+
+def _short(e: Exception) -> str:
+    text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    return text if len(text) <= 200 else text[:197] + "..."

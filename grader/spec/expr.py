@@ -1,0 +1,237 @@
+"""Reference expressions: a small, safe language over the engine's ops.
+
+A spec writes a node's reference as ``mean((pred - target) ** 2)`` and a graph's wiring as
+``Pow(b, p=3)``. Both are parsed with ``ast`` and checked against a whitelist: names the
+caller allows, numbers, the operators + - * / ** @ and comparisons, calls to registered ops
+(tensor arguments positional, op parameters as keywords). Nothing is ever ``eval``-ed; an
+expression is evaluated by walking its tree and calling the engine.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+from dataclasses import dataclass, field
+from typing import Any, Collection, Mapping
+
+from grader.engine import OPS, Var, apply
+
+MAX_LENGTH = 2000
+
+_BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow",
+           ast.MatMult: "matmul"}
+_COMPARE = {ast.Gt: "gt", ast.GtE: "ge", ast.Lt: "lt", ast.LtE: "le"}
+
+
+class ExprError(Exception):
+    """A located problem in an expression; ``column`` is 0-based within the expression."""
+
+    def __init__(self, message: str, column: int = 0):
+        super().__init__(message)
+        self.message = message
+        self.column = column
+
+
+@dataclass
+class Expression:
+    """A parsed, checked expression and the names it reads."""
+
+    text: str
+    tree: ast.expr
+    names: set[str] = field(default_factory=set)
+
+    def evaluate(self, env: Mapping[str, Any]) -> Var:
+        """The expression's value as an engine Var; ``env`` maps names to Vars or numbers."""
+        out = _Evaluator(env).visit(self.tree)
+        return out if isinstance(out, Var) else Var(out)
+
+
+@dataclass
+class NodeCall:
+    """A graph wiring ``name: Type(arg, ..., attr=value)``: one instance of a node type."""
+
+    type: str
+    args: list[str | float]
+    attributes: dict[str, Any]
+    columns: list[int]  # column of each argument, for messages
+
+
+def _parse(text: str) -> ast.expr:
+    if len(text) > MAX_LENGTH:
+        raise ExprError(f"is longer than {MAX_LENGTH} characters")
+    try:
+        return ast.parse(text.strip(), mode="eval").body
+    except SyntaxError as e:
+        raise ExprError(f"is not a valid expression ({e.msg})", max((e.offset or 1) - 1, 0)) from None
+    except (RecursionError, MemoryError, ValueError):
+        raise ExprError("is too deeply nested or not text") from None
+
+
+def parse_expression(text: str, names: Collection[str], static_names: Collection[str] = ()) -> Expression:
+    """Parse ``text`` allowing reads of ``names``; ``static_names`` (attributes) may also set
+    op parameters such as ``alpha=alpha``. Raises ExprError on anything not whitelisted."""
+    tree = _parse(text)
+    checker = _Checker(set(names), set(static_names))
+    checker.visit(tree)
+    return Expression(text, tree, checker.used)
+
+
+def parse_wiring(text: str, node_types: Collection[str], names: Collection[str]) -> NodeCall | Expression:
+    """Parse one graph entry: a call of a node type, or an expression over earlier ``names``."""
+    tree = _parse(text)
+    if isinstance(tree, ast.Call) and isinstance(tree.func, ast.Name) and tree.func.id in node_types:
+        args: list[str | float] = []
+        for arg in tree.args:
+            if isinstance(arg, ast.Name):
+                if arg.id not in names:
+                    raise ExprError(_unknown_name(arg.id, names), arg.col_offset)
+                args.append(arg.id)
+            else:
+                args.append(_number(arg, "an argument of a node must be a name or a number"))
+        attributes = {}
+        for kw in tree.keywords:
+            if kw.arg is None:
+                raise ExprError("'**' is not allowed", kw.value.col_offset)
+            attributes[kw.arg] = _number(kw.value, f"attribute {kw.arg!r} must be a number", allow_bool=True)
+        return NodeCall(tree.func.id, args, attributes, [a.col_offset for a in tree.args])
+    checker = _Checker(set(names), set(), node_types=set(node_types))
+    checker.visit(tree)
+    return Expression(text, tree, checker.used)
+
+
+def _number(node: ast.expr, message: str, allow_bool: bool = False) -> float:
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        value = _number(node.operand, message)
+        return -value if isinstance(node.op, ast.USub) else value
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and \
+            (allow_bool or not isinstance(node.value, bool)):
+        return node.value
+    raise ExprError(message, node.col_offset)
+
+
+def _unknown_name(name: str, names: Collection[str]) -> str:
+    close = difflib.get_close_matches(name, sorted(names), n=1)
+    known = f"did you mean {close[0]!r}?" if close else \
+        (f"known names: {', '.join(sorted(names))}" if names else "no names are defined here")
+    return f"unknown name {name!r}; {known}"
+
+
+class _Checker(ast.NodeVisitor):
+    """Walks a parsed expression and refuses every form outside the whitelist."""
+
+    def __init__(self, names: set[str], static_names: set[str], node_types: set[str] = frozenset()):
+        self.names = names
+        self.static_names = static_names
+        self.node_types = node_types
+        self.used: set[str] = set()
+
+    def generic_visit(self, node: ast.AST) -> None:
+        what = type(node).__name__
+        friendly = {"Attribute": "attribute access (x.T)", "Subscript": "indexing (x[0])",
+                    "Lambda": "lambda", "BoolOp": "and/or", "IfExp": "if/else",
+                    "JoinedStr": "f-strings", "ListComp": "comprehensions", "List": "lists",
+                    "Tuple": "tuples", "Dict": "mappings", "Starred": "'*'"}.get(what, what)
+        raise ExprError(f"{friendly} is not allowed in an expression; use the ops "
+                        f"({', '.join(sorted(OPS)[:6])}, ...)", getattr(node, "col_offset", 0))
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if node.id not in self.names:
+            raise ExprError(_unknown_name(node.id, self.names | self.static_names), node.col_offset)
+        self.used.add(node.id)
+
+    def visit_Constant(self, node: ast.Constant) -> None:
+        if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+            raise ExprError(f"{node.value!r} is not allowed: only numbers are", node.col_offset)
+
+    def visit_BinOp(self, node: ast.BinOp) -> None:
+        if type(node.op) not in _BINARY:
+            raise ExprError(f"the operator {type(node.op).__name__} is not allowed; "
+                            "use + - * / ** @", node.col_offset)
+        self.visit(node.left)
+        self.visit(node.right)
+
+    def visit_UnaryOp(self, node: ast.UnaryOp) -> None:
+        if not isinstance(node.op, (ast.USub, ast.UAdd)):
+            raise ExprError("only unary - and + are allowed", node.col_offset)
+        self.visit(node.operand)
+
+    def visit_Compare(self, node: ast.Compare) -> None:
+        if len(node.ops) != 1 or type(node.ops[0]) not in _COMPARE:
+            raise ExprError("only single comparisons with > >= < <= are allowed", node.col_offset)
+        self.visit(node.left)
+        self.visit(node.comparators[0])
+
+    def visit_Call(self, node: ast.Call) -> None:
+        if not isinstance(node.func, ast.Name):
+            raise ExprError("only ops can be called, by name", node.col_offset)
+        name = node.func.id
+        if name in self.node_types:
+            raise ExprError(f"the node type {name} must stand alone: give {name}(...) its own "
+                            "name in the graph and use that name here", node.col_offset)
+        if name not in OPS:
+            close = difflib.get_close_matches(name, sorted(OPS) + sorted(self.node_types), n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"known ops: {', '.join(sorted(OPS))}"
+            what = "node type or op" if self.node_types else "op"
+            raise ExprError(f"unknown {what} {name!r}; {hint}", node.col_offset)
+        op = OPS[name]
+        if len(node.args) != op.arity:
+            raise ExprError(f"{name} takes {op.arity} argument{'s' if op.arity != 1 else ''}, "
+                            f"got {len(node.args)}", node.col_offset)
+        for arg in node.args:
+            if isinstance(arg, ast.Starred):
+                raise ExprError("'*' is not allowed", arg.col_offset)
+            self.visit(arg)
+        for kw in node.keywords:
+            if kw.arg is None or kw.arg not in op.params:
+                params = ", ".join(op.params) or "none"
+                raise ExprError(f"{name} has no parameter {kw.arg!r} (its parameters: {params})",
+                                kw.value.col_offset)
+            self._static(kw.value, kw.arg)
+
+    def _static(self, node: ast.expr, param: str) -> None:
+        """Op parameters are fixed when the expression is evaluated: numbers, tuples of them,
+        None, or an attribute's name."""
+        if isinstance(node, ast.Name) and node.id in self.static_names:
+            self.used.add(node.id)
+            return
+        if isinstance(node, ast.Constant) and node.value is None:
+            return
+        if isinstance(node, ast.Tuple):
+            for item in node.elts:
+                _number(item, f"{param} must be a tuple of numbers")
+            return
+        _number(node, f"{param} must be a number, a tuple of numbers, None or an attribute name")
+
+
+class _Evaluator(ast.NodeVisitor):
+    """Evaluates a checked expression by calling the engine."""
+
+    def __init__(self, env: Mapping[str, Any]):
+        self.env = env
+
+    def visit_Name(self, node: ast.Name) -> Any:
+        return self.env[node.id]
+
+    def visit_Constant(self, node: ast.Constant) -> Any:
+        return Var(float(node.value))
+
+    def visit_BinOp(self, node: ast.BinOp) -> Var:
+        return apply(_BINARY[type(node.op)], self.visit(node.left), self.visit(node.right))
+
+    def visit_UnaryOp(self, node: ast.UnaryOp) -> Var:
+        operand = self.visit(node.operand)
+        return apply("neg", operand) if isinstance(node.op, ast.USub) else operand
+
+    def visit_Compare(self, node: ast.Compare) -> Var:
+        return apply(_COMPARE[type(node.ops[0])], self.visit(node.left), self.visit(node.comparators[0]))
+
+    def visit_Call(self, node: ast.Call) -> Var:
+        args = [self.visit(a) for a in node.args]
+        params = {kw.arg: self._static(kw.value) for kw in node.keywords}
+        return apply(node.func.id, *args, **params)
+
+    def _static(self, node: ast.expr) -> Any:
+        if isinstance(node, ast.Name):
+            value = self.env[node.id]
+            return value.value.item() if isinstance(value, Var) else value
+        return ast.literal_eval(node)

@@ -1,0 +1,165 @@
+"""The assignment model: what a spec means once defaults are applied and names resolved.
+
+The YAML is for people; these dataclasses are for the grader. Every test carries its own
+fully merged settings (dims, tolerance, points, visibility...), so code that runs a test
+never looks back at defaults.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from grader.spec.expr import Expression
+
+VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
+CHECKS = ("forward", "backward", "numeric", "no_mutation", "independence")
+
+BUILTIN_DEFAULTS: dict[str, Any] = {
+    "cases": 5,
+    "visibility": "visible",
+    "tolerance": {"rtol": 1e-6, "atol": 1e-8},
+    "margin": 1e-2,
+    "points": {"forward": 1, "backward": 2, "numeric": 1, "no_mutation": 0.5,
+               "independence": 0.5, "range": 1, "graph": 2},
+    "draw": "normal",
+    "dtype": "float64",
+    "shape": [],
+    "dims": {},
+    "shapes": {},
+}
+
+
+@dataclass(frozen=True)
+class Draw:
+    """How an input's values are drawn: normal(a=mean, b=std), uniform or positive in [a, b],
+    constant (every entry a), or integer labels in [0, classes)."""
+
+    kind: str
+    a: float = 0.0
+    b: float = 1.0
+    classes: int | str | None = None
+
+
+@dataclass(frozen=True)
+class Input:
+    """One argument of forward (or one leaf of a graph)."""
+
+    name: str
+    shape: tuple[int | str, ...] | str  # dims, or the name of a shape variable
+    dtype: str
+    draw: Draw
+    graded: bool
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    rtol: float
+    atol: float
+
+
+@dataclass
+class Example:
+    """A fixed case: input values, and optionally the output and gradients the spec expects."""
+
+    inputs: dict[str, Any]
+    output: Any = None
+    grads: dict[str, Any] = field(default_factory=dict)
+    path: tuple = ()
+
+
+@dataclass
+class Settings:
+    """What a node test, range test or graph test inherits from defaults and may override."""
+
+    cases: int
+    visibility: str
+    tolerance: Tolerance
+    margin: float
+    dims: dict[str, int | tuple[int, int]]
+    shapes: dict[str, list[tuple[int | str, ...]]]
+
+
+@dataclass
+class NodeTest:
+    """A group of cases on one node type: random ones and the spec's examples."""
+
+    node: str
+    name: str
+    kind: str                      # "node" (value and gradient checks) or "range" (finiteness)
+    attributes: dict[str, Any]
+    inputs: list[Input]
+    settings: Settings
+    points: dict[str, float]       # per check for "node"; {"range": p} for "range"
+    examples: list[Example]
+    path: tuple = ()
+
+    @property
+    def title(self) -> str:
+        return f"{self.node}: {self.name}"
+
+
+@dataclass
+class NodeType:
+    """A class students implement (or the grader provides), and how it is tested."""
+
+    name: str
+    file: str | None
+    provided: bool
+    attributes: dict[str, Any]
+    inputs: list[Input]
+    reference: Expression | None
+    kinks: list[Expression]
+    output_shape: tuple[int | str, ...] | str | None
+    tests: list[NodeTest]
+    path: tuple = ()
+
+
+@dataclass
+class GraphNode:
+    """One entry of a graph: an instance of a node type, or a grader-computed expression."""
+
+    name: str
+    type: str | None
+    args: list[str | float]
+    attributes: dict[str, Any]
+    expression: Expression | None
+
+
+@dataclass
+class GraphTest:
+    """A graph wired from named nodes, with the output whose gradients are checked."""
+
+    id: str
+    title: str
+    inputs: list[Input]
+    nodes: list[GraphNode]         # in topological order
+    output: str
+    examples: list[Example]
+    settings: Settings
+    points: float
+    path: tuple = ()
+
+
+@dataclass
+class Assignment:
+    """A whole validated spec."""
+
+    id: str
+    title: str
+    description: str
+    root: Path
+    files: list[str]
+    provided: list[str]
+    driver_file: str | None
+    nodes: dict[str, NodeType]
+    graphs: dict[str, GraphTest]
+
+    @property
+    def node_tests(self) -> list[NodeTest]:
+        return [t for node in self.nodes.values() for t in node.tests]
+
+    def max_points(self) -> float:
+        total = sum(sum(t.points.values()) for t in self.node_tests)
+        return total + sum(g.points for g in self.graphs.values())

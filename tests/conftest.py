@@ -1,0 +1,7 @@
+"""Shared test set-up: hypothesis runs derandomized, so every run draws the same examples."""
+
+from hypothesis import HealthCheck, settings
+
+settings.register_profile("repo", derandomize=True, deadline=None, max_examples=60,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("repo")
