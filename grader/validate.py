@@ -29,7 +29,9 @@ def validate(path: str | Path) -> Validation:
         return Validation(False, f"{len(errors)} {noun} found; the spec is not valid", e.problems)
     tests = assignment.node_tests
     graded = [n for n in assignment.nodes.values() if not n.provided]
-    parts = [f"{len(graded)} node type{'s' if len(graded) != 1 else ''}",
+    provided = len(assignment.nodes) - len(graded)
+    parts = [f"{len(graded)} node type{'s' if len(graded) != 1 else ''}"
+             + (f" (and {provided} provided)" if provided else ""),
              f"{len(tests)} node test{'s' if len(tests) != 1 else ''}",
              f"{len(assignment.graphs)} graph{'s' if len(assignment.graphs) != 1 else ''}",
              f"{assignment.max_points():g} points"]

@@ -9,10 +9,10 @@ def _as_matrices(a, b, g):
     """Promote 1-d operands of a matmul to matrices (and ``g`` to match), numpy-style."""
     a2 = a[np.newaxis, :] if a.ndim == 1 else a
     b2 = b[:, np.newaxis] if b.ndim == 1 else b
+    if b.ndim == 1:  # first, so a 0-d g (vector @ vector) has an axis for the next line
+        g = np.expand_dims(g, -1)
     if a.ndim == 1:
         g = np.expand_dims(g, -2)
-    if b.ndim == 1:
-        g = np.expand_dims(g, -1)
     return a2, b2, g
 
 
@@ -37,7 +37,7 @@ class Transpose:
     """permute axes (reverse them by default)"""
     def forward(x, axes=None): return np.transpose(x, axes)
     def vjp(g, out, x, axes=None):
-        return (np.transpose(g, None if axes is None else np.argsort(axes)),)
+        return (np.transpose(g, None if axes is None else np.argsort([a % x.ndim for a in axes])),)
     def jvp(ts, out, x, axes=None): return np.transpose(ts[0], axes)
 
 

@@ -16,9 +16,9 @@ class MSE:
     """mean((pred - target) ** 2) over all elements"""
     def forward(p, t): return np.mean((p - t) ** 2)
     def vjp(g, out, p, t):
-        d = g * 2.0 * (p - t) / max(np.size(p), 1)
+        d = g * 2.0 * (p - t) / max(np.broadcast(p, t).size, 1)
         return d, -d
-    def jvp(ts, out, p, t): return np.sum(2.0 * (p - t) * (ts[0] - ts[1])) / max(np.size(p), 1)
+    def jvp(ts, out, p, t): return np.sum(2.0 * (p - t) * (ts[0] - ts[1])) / max(np.broadcast(p, t).size, 1)
 
 
 @defop("l1", 2)
@@ -26,9 +26,9 @@ class L1:
     """mean(|pred - target|) over all elements; gradient 0 where they are equal"""
     def forward(p, t): return np.mean(np.abs(p - t))
     def vjp(g, out, p, t):
-        d = g * np.sign(p - t) / max(np.size(p), 1)
+        d = g * np.sign(p - t) / max(np.broadcast(p, t).size, 1)
         return d, -d
-    def jvp(ts, out, p, t): return np.sum(np.sign(p - t) * (ts[0] - ts[1])) / max(np.size(p), 1)
+    def jvp(ts, out, p, t): return np.sum(np.sign(p - t) * (ts[0] - ts[1])) / max(np.broadcast(p, t).size, 1)
 
 
 @defop("softmax_cross_entropy", 2, nondiff=(1,))

@@ -59,7 +59,7 @@ class Builder:
         driver = data.get("driver", {}).get("file")
         if driver is not None and driver not in self.files:
             self.error(("driver", "file"), f"{driver} is not one of the student files ({', '.join(self.files)})")
-        if self.root.name != data["id"] and self.root.name:
+        if self.doc.file.endswith("assignment.yaml") and self.root.name != data["id"]:
             self.warn(("id",), f"the id {data['id']!r} differs from its folder's name {self.root.name!r}")
         nodes = {name: self.node_type(name, spec) for name, spec in data.get("nodes", {}).items()}
         graphs = {gid: self.graph(gid, spec, nodes) for gid, spec in data.get("graphs", {}).items()}

@@ -62,7 +62,10 @@ def _parse(text: str) -> ast.expr:
     try:
         return ast.parse(text.strip(), mode="eval").body
     except SyntaxError as e:
-        raise ExprError(f"is not a valid expression ({e.msg})", max((e.offset or 1) - 1, 0)) from None
+        hint = ""
+        if "never closed" in e.msg or "unmatched" in e.msg:
+            hint = "; inside a YAML [...] list, quote an expression that has commas"
+        raise ExprError(f"is not a valid expression ({e.msg}){hint}", max((e.offset or 1) - 1, 0)) from None
     except (RecursionError, MemoryError, ValueError):
         raise ExprError("is too deeply nested or not text") from None
 
