@@ -203,7 +203,8 @@ class _Checker(ast.NodeVisitor):
             for item in node.elts:
                 _number(item, f"{param} must be a tuple of numbers")
             return
-        _number(node, f"{param} must be a number, a tuple of numbers, None or an attribute name")
+        _number(node, f"{param} must be a number, true/false, a tuple of numbers, None or an "
+                      "attribute name", allow_bool=True)
 
 
 class _Evaluator(ast.NodeVisitor):

@@ -1,0 +1,146 @@
+"""The three shipped specs: valid, complete against the student contract, and carrying the
+lecture's worked examples with their exact values (checked against the reference engine)."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from grader.engine import OPS
+from grader.reference import graph_result
+from grader.spec import load_assignment
+from grader.spec.schema import schema
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# The classes of ../shared/STUDENT_API.md, with forward's arguments in order.
+CONTRACT = {
+    "scalar-graphs": {"Add": ["x", "y"], "Mul": ["x", "y"], "Pow": ["x"], "Exp": ["x"],
+                      "Inverse": ["x"], "Sigmoid": ["x"], "ReLU": ["x"], "Max": ["x", "y"]},
+    "vector-layers": {"Linear": ["x", "W", "b"], "ReLU": ["x"], "LeakyReLU": ["x"], "Sigmoid": ["x"],
+                      "Tanh": ["x"], "MSELoss": ["pred", "target"], "L1Loss": ["pred", "target"],
+                      "SoftmaxCrossEntropy": ["logits", "labels"], "HingeLoss": ["scores", "labels"]},
+    "backprop-engine": {},
+}
+ATTRIBUTES = {("scalar-graphs", "Pow"): {"p"}, ("vector-layers", "LeakyReLU"): {"alpha"}}
+
+
+def load(name: str):
+    assignment, warnings = load_assignment(ROOT / "assignments" / name)
+    return assignment
+
+
+@pytest.mark.parametrize("name", sorted(CONTRACT))
+def test_spec_matches_the_student_contract(name):
+    assignment = load(name)
+    graded = {n.name: [i.name for i in n.inputs] for n in assignment.nodes.values() if not n.provided}
+    assert graded == CONTRACT[name]
+    for node in (n for n in assignment.nodes.values() if not n.provided):
+        assert set(node.attributes) == ATTRIBUTES.get((name, node.name), set()), node.name
+    assert assignment.id == name
+
+
+def test_vector_layers_defaults_and_numerical_range():
+    assignment = load("vector-layers")
+    assert assignment.nodes["LeakyReLU"].attributes == {"alpha": 0.01}
+    for name in ("Sigmoid", "Tanh", "SoftmaxCrossEntropy"):
+        kinds = {t.kind for t in assignment.nodes[name].tests}
+        assert "range" in kinds, f"{name} needs numerical-range tests (|x| = 1e3)"
+
+
+@pytest.mark.parametrize("name", sorted(CONTRACT))
+def test_specs_mix_visible_and_after_due_date_tests(name):
+    assignment = load(name)
+    visibilities = {t.settings.visibility for t in assignment.node_tests} | \
+                   {g.settings.visibility for g in assignment.graphs.values()}
+    assert "visible" in visibilities
+    if assignment.node_tests:
+        assert "after_due_date" in visibilities
+
+
+# (assignment, graph, inputs, output, gradients): the lecture notes' numbers.
+WORKED = [
+    ("scalar-graphs", "add-mul", {"x": -2, "y": 5, "z": -4}, -12, {"x": -4, "y": -4, "z": 3}),
+    ("scalar-graphs", "sum-times-c", {"a": 7, "b": 3, "c": 2}, 20, {"a": 2, "b": 2, "c": 10}),
+    ("scalar-graphs", "cube", {"a": 7, "b": 3, "c": 2}, 68, {"a": 2, "b": 54, "c": 34}),
+    ("scalar-graphs", "relu", {"a": 7, "b": 3, "c": 2}, 20, {"a": 2, "b": 2, "c": 10}),
+    ("scalar-graphs", "relu", {"a": 7, "b": -3, "c": 2}, 14, {"a": 2, "b": 0, "c": 7}),
+    ("scalar-graphs", "dag", {"a": 7, "b": 3}, 270, {"a": 27, "b": 297, "c": 27, "d": 10}),
+    ("scalar-graphs", "sigmoid-neuron", {"w0": 2, "x": -1, "w1": 3}, 0.7310585786300049,
+     {"w0": -0.19661193324148185, "x": 0.3932238664829637, "w1": 0.19661193324148185}),
+    ("scalar-graphs", "sigmoid-gate", {"w0": 2, "x": -1, "w1": 3}, 0.7310585786300049,
+     {"w0": -0.19661193324148185, "x": 0.3932238664829637, "w1": 0.19661193324148185}),
+    ("backprop-engine", "dag", {"a": 7, "b": 3}, 270, {"a": 27, "b": 297}),
+    ("backprop-engine", "add-mul", {"x": -2, "y": 5, "z": -4}, -12, {"x": -4, "y": -4, "z": 3}),
+    ("vector-layers", "wx-norm", {"x": [[0.2, 0.4]], "W": [[0.1, 0.5], [-0.3, 0.8]], "b": [0, 0]}, 0.116,
+     {"W": [[0.088, 0.176], [0.104, 0.208]], "x": [[-0.112, 0.636]]}),
+]
+
+
+@pytest.mark.parametrize("name, graph, inputs, output, grads", WORKED,
+                         ids=[f"{w[0]}:{w[1]}:{i}" for i, w in enumerate(WORKED)])
+def test_lecture_example_is_in_the_spec_with_its_exact_values(name, graph, inputs, output, grads):
+    assignment = load(name)
+    g = assignment.graphs[graph]
+    example = [e for e in g.examples if e.inputs == inputs]
+    assert example, f"{graph} lacks the lecture's example {inputs}"
+    assert example[0].output == pytest.approx(output)
+    for key, value in grads.items():
+        assert np.allclose(example[0].grads[key], value), key
+    typed = {i.name: np.asarray(inputs[i.name], dtype=float) for i in g.inputs}
+    result = graph_result(g, assignment.nodes, typed)
+    assert np.allclose(result.output, output, rtol=1e-12, atol=1e-12)
+    for key, value in grads.items():
+        assert np.allclose(result.grads[key], value, rtol=1e-12, atol=1e-12), key
+
+
+def test_staged_example_matches_the_closed_form():
+    """f(x, y) = (x + σ(y)) / (σ(x) + (x + y)²) at x = 3, y = -4, differentiated by hand."""
+    s = lambda v: 1 / (1 + np.exp(-v))
+    x, y = 3.0, -4.0
+    num, den = x + s(y), s(x) + (x + y) ** 2
+    dfdx = 1 / den - num * (s(x) * (1 - s(x)) + 2 * (x + y)) / den ** 2
+    dfdy = s(y) * (1 - s(y)) / den - num * 2 * (x + y) / den ** 2
+    for name in ("scalar-graphs", "backprop-engine"):
+        assignment = load(name)
+        result = graph_result(assignment.graphs["staged"], assignment.nodes, {"x": np.array(x), "y": np.array(y)})
+        assert result.output == pytest.approx(num / den, rel=1e-12)
+        assert result.grads["x"] == pytest.approx(dfdx, rel=1e-12)
+        assert result.grads["y"] == pytest.approx(dfdy, rel=1e-12)
+
+
+def test_logistic_l2_gradient_matches_the_closed_form():
+    """∂L/∂w = w − λ(1 − σ(wᵀx))x for L = ½‖w‖² − λ log σ(wᵀx), λ = 0.1."""
+    assignment = load("vector-layers")
+    rng = np.random.default_rng(3)
+    x, w = rng.normal(size=(1, 4)), rng.normal(size=(1, 4))
+    result = graph_result(assignment.graphs["logistic-l2"], assignment.nodes,
+                          {"x": x, "w": w, "zero": np.zeros(1)})
+    sig = 1 / (1 + np.exp(-(w @ x.T).item()))
+    np.testing.assert_allclose(result.grads["w"], w - 0.1 * (1 - sig) * x, rtol=1e-12)
+
+
+def test_mse_plus_l1_graph_adds_both_losses_gradients():
+    assignment = load("vector-layers")
+    rng = np.random.default_rng(5)
+    n, d, h, out = 3, 2, 4, 2
+    inputs = {"x": rng.normal(size=(n, d)), "W1": rng.normal(size=(h, d)), "W2": rng.normal(size=(h, h)),
+              "W3": rng.normal(size=(out, h)), "z1": np.zeros(h), "z2": np.zeros(h), "z3": np.zeros(out),
+              "y": rng.normal(size=(n, out))}
+    both = graph_result(assignment.graphs["relu3-mse-l1"], assignment.nodes, inputs)
+    mse = graph_result(assignment.graphs["relu3-mse"], assignment.nodes, inputs)
+    diff = both.values["yhat"] - inputs["y"]
+    np.testing.assert_allclose(both.grads["yhat"], mse.grads["yhat"] + np.sign(diff) / diff.size, rtol=1e-12)
+
+
+def test_schema_lists_exactly_the_registry_ops():
+    assert schema()["$defs"]["op"]["enum"] == sorted(OPS)
+
+
+def test_schema_ships_as_package_data():
+    text = resources.files("grader.spec").joinpath("schema.json").read_text("utf-8")
+    assert json.loads(text)["$schema"].endswith("2020-12/schema")
