@@ -16,6 +16,15 @@ from grader.engine import Var, backward
 from grader.spec.model import GraphTest, NodeType
 
 
+class NodeFailure(Exception):
+    """A graph node whose reference failed; names the node for the message."""
+
+    def __init__(self, node: str, error: Exception):
+        super().__init__(f"{node}: {error}")
+        self.node = node
+        self.error = error
+
+
 @dataclass
 class Result:
     """The output value and the gradient of every named Var (inputs, and graph nodes)."""
@@ -39,13 +48,16 @@ def graph_vars(graph: GraphTest, types: Mapping[str, NodeType], inputs: Mapping[
     """Every input and node of ``graph`` as engine Vars, evaluated in order."""
     env: dict[str, Any] = {i.name: Var(inputs[i.name], name=i.name) for i in graph.inputs}
     for node in graph.nodes:
-        if node.expression is not None:
-            var = node.expression.evaluate(env)
-        else:
-            node_type = types[node.type]
-            args = {inp.name: env[a] if isinstance(a, str) else Var(float(a))
-                    for inp, a in zip(node_type.inputs, node.args)}
-            var = node_type.reference.evaluate({**node.attributes, **args})
+        try:
+            if node.expression is not None:
+                var = node.expression.evaluate(env)
+            else:
+                node_type = types[node.type]
+                args = {inp.name: env[a] if isinstance(a, str) else Var(float(a))
+                        for inp, a in zip(node_type.inputs, node.args)}
+                var = node_type.reference.evaluate({**node.attributes, **args})
+        except Exception as e:
+            raise NodeFailure(node.name, e) from e
         var.name = node.name
         env[node.name] = var
     return env

@@ -7,6 +7,7 @@ and attributes, that a graph names defined nodes and has no cycle. Every problem
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -50,8 +51,25 @@ class Builder:
 
     # -- the whole spec ------------------------------------------------------------------
 
+    def check_local(self, value: Any, path: tuple = ()) -> None:
+        """Checks of single values, made once where the value is written (not where it is
+        inherited): finite numbers, non-empty dims ranges, sensible draw ranges."""
+        if isinstance(value, float) and not math.isfinite(value):
+            self.error(path, f"must be a finite number, got {value}")
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                self.check_local(item, path + (key,))
+            if path[-1:] == ("draw",) and path[-2:-1] != ("inputs",):  # not an input named draw
+                self.draw(value, path)
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                self.check_local(item, path + (i,))
+            if len(path) >= 2 and path[-2] == "dims" and len(value) == 2 and value[0] > value[1]:
+                self.error(path, f"the range [{value[0]}, {value[1]}] is empty")
+
     def build(self) -> Assignment:
         data = self.doc.data
+        self.check_local(data)
         provided = data.get("provided", [])
         for i, name in enumerate(provided):
             if name in self.files:
@@ -72,8 +90,7 @@ class Builder:
     # -- inputs, settings, expressions -------------------------------------------------------
 
     def input(self, name: str, spec: dict[str, Any], path: tuple) -> Input:
-        draw_spec = spec.get("draw", self.defaults["draw"])
-        draw = self.draw(draw_spec, path + ("draw",))
+        draw = self.draw(spec.get("draw", self.defaults["draw"]))
         dtype = spec.get("dtype", "int64" if draw.kind == "labels" else self.defaults["dtype"])
         if (draw.kind == "labels") != (dtype == "int64"):
             self.error(path, "class labels ({labels: C}) go with dtype int64, and int64 inputs "
@@ -84,7 +101,8 @@ class Builder:
         shape = spec.get("shape", self.defaults["shape"])
         return Input(name, shape if isinstance(shape, str) else tuple(shape), dtype, draw, graded)
 
-    def draw(self, spec: Any, path: tuple) -> Draw:
+    def draw(self, spec: Any, path: tuple | None = None) -> Draw:
+        """The Draw a spec describes; with ``path``, also report a bad range there."""
         if isinstance(spec, str):
             return {"normal": Draw("normal", 0.0, 1.0), "uniform": Draw("uniform", -1.0, 1.0),
                     "positive": Draw("positive", 0.5, 2.0)}[spec]
@@ -94,21 +112,15 @@ class Builder:
         if kind == "constant":
             return Draw("constant", float(arg), float(arg))
         a, b = arg
-        if kind in ("uniform", "positive") and not a < b:
+        if path is not None and kind in ("uniform", "positive") and not a < b:
             self.error(path + (kind,), f"the range [{a}, {b}] is empty: low must be below high")
-        if kind == "positive" and a <= 0:
+        if path is not None and kind == "positive" and a <= 0:
             self.error(path + (kind,), f"a positive draw needs low > 0, got {a}")
         return Draw(kind, float(a), float(b))
 
-    def settings(self, merged: dict[str, Any], path: tuple) -> Settings:
-        dims = {}
-        for name, value in merged["dims"].items():
-            if isinstance(value, list):
-                lo, hi = value
-                if lo > hi:
-                    self.error(path + ("dims", name), f"the range [{lo}, {hi}] is empty")
-                value = (lo, hi)
-            dims[name] = value
+    def settings(self, merged: dict[str, Any]) -> Settings:
+        dims = {name: tuple(value) if isinstance(value, list) else value
+                for name, value in merged["dims"].items()}
         shapes = {k: [tuple(s) for s in v] for k, v in merged["shapes"].items()}
         tol = merged["tolerance"]
         return Settings(merged["cases"], merged["visibility"], Tolerance(tol["rtol"], tol["atol"]),
@@ -231,7 +243,7 @@ class Builder:
                 base_spec = self.doc.data["nodes"][node.name]["inputs"][inp.name]
                 inp = self.input(inp.name, {**base_spec, **overrides[inp.name]}, path + ("inputs", inp.name))
             inputs.append(inp)
-        settings = self.settings(merged, path)
+        settings = self.settings(merged)
         if kind == "range":
             points = {"range": spec.get("points", self.defaults["points"]["range"])}
             default_name = "numerical range"
@@ -271,7 +283,7 @@ class Builder:
             self.error(path + ("output",), f"output {output!r} is not one of the graph's nodes "
                                            f"({', '.join(wiring)})")
         merged = inherit(self.defaults, spec)
-        settings = self.settings(merged, path)
+        settings = self.settings(merged)
         examples = self.examples(spec.get("examples", []), input_names, path + ("examples",),
                                  set(input_names) | set(wiring))
         if settings.cases > 0:

@@ -15,7 +15,7 @@ import numpy as np
 
 from grader.draw import DrawError, bind_dims, draw_case, example_case
 from grader.errors import Problem
-from grader.reference import Result, graph_result, node_result
+from grader.reference import NodeFailure, Result, graph_result, node_result
 from grader.spec.model import Assignment, Example, Input, Settings, Tolerance
 from grader.spec.yamlsource import Document
 
@@ -34,7 +34,7 @@ def dry_run(assignment: Assignment, doc: Document) -> list[Problem]:
             run = lambda case, node=node, test=test: node_result(node, test.attributes, case)
             _check_cases(test.inputs, test.settings, test.examples, run, node.path + ("reference",),
                          test.path, report, kinks=node.kinks, attributes=test.attributes,
-                         finite=True, seed=test.title)
+                         finite=True, seed=test.title, kink_path=node.path + ("kinks",))
     for graph in assignment.graphs.values():
         run = lambda case, graph=graph: graph_result(graph, assignment.nodes, case)
         _check_cases(graph.inputs, graph.settings, graph.examples, run, graph.path + ("nodes",),
@@ -45,7 +45,7 @@ def dry_run(assignment: Assignment, doc: Document) -> list[Problem]:
 def _check_cases(inputs: list[Input], settings: Settings, examples: list[Example],
                  run: Callable[[dict], Result], code_path: tuple, test_path: tuple,
                  report: Callable[[tuple, str], None], *, kinks=(), attributes=None,
-                 finite: bool, seed: str) -> None:
+                 finite: bool, seed: str, kink_path: tuple = ()) -> None:
     rng = np.random.default_rng(zlib.crc32(seed.encode()))
     if settings.cases > 0:
         try:
@@ -53,11 +53,11 @@ def _check_cases(inputs: list[Input], settings: Settings, examples: list[Example
         except DrawError as e:
             report(test_path, str(e))
         except Exception as e:  # a kink expression that fails on the drawn shapes
-            report(test_path, f"cannot draw a case: {_short(e)}")
+            report(kink_path or test_path, f"fails on the drawn shapes, so no case can be drawn: {_short(e)}")
         else:
             _evaluate(run, case, code_path, report, "a drawn case", finite)
     for example in examples:
-        why = _misfit(inputs, example)
+        why = _misfit(inputs, settings, example)
         if why:
             report(example.path + ("inputs",), why)
             continue
@@ -72,6 +72,9 @@ def _evaluate(run, case: dict, code_path: tuple, report, what: str, finite: bool
     try:
         with np.errstate(all="ignore"):
             result = run(case)
+    except NodeFailure as e:
+        report(code_path + (e.node,), f"fails on {what} ({shapes}): {_short(e.error)}")
+        return None
     except Exception as e:  # the reference is the spec's code: any failure is a spec problem
         report(code_path, f"fails on {what} ({shapes}): {_short(e)}")
         return None
@@ -84,7 +87,8 @@ def _evaluate(run, case: dict, code_path: tuple, report, what: str, finite: bool
     return result
 
 
-def _misfit(inputs: list[Input], example: Example) -> str | None:
+def _misfit(inputs: list[Input], settings: Settings, example: Example) -> str | None:
+    """Why an example's values do not fit its inputs' dtypes, shapes and label ranges."""
     dims: dict[str, int] = {}
     for inp in inputs:
         try:
@@ -98,6 +102,16 @@ def _misfit(inputs: list[Input], example: Example) -> str | None:
         why = bind_dims(inp.shape, value.shape, dims)
         if why:
             return f"{inp.name} {why}"
+    for inp in inputs:
+        if inp.draw.kind != "labels":
+            continue
+        classes = inp.draw.classes
+        if isinstance(classes, str):
+            fixed = settings.dims.get(classes)
+            classes = dims.get(classes, fixed if isinstance(fixed, int) else None)
+        labels = np.asarray(example.inputs[inp.name])
+        if classes is not None and labels.size and (labels.min() < 0 or labels.max() >= classes):
+            return f"{inp.name} holds a label outside [0, {classes})"
     return None
 
 

@@ -75,8 +75,15 @@ def parse_expression(text: str, names: Collection[str], static_names: Collection
     op parameters such as ``alpha=alpha``. Raises ExprError on anything not whitelisted."""
     tree = _parse(text)
     checker = _Checker(set(names), set(static_names))
-    checker.visit(tree)
+    _walk(checker, tree)
     return Expression(text, tree, checker.used)
+
+
+def _walk(checker: "_Checker", tree: ast.expr) -> None:
+    try:
+        checker.visit(tree)
+    except RecursionError:
+        raise ExprError("is too deeply nested; split it into smaller steps") from None
 
 
 def parse_wiring(text: str, node_types: Collection[str], names: Collection[str]) -> NodeCall | Expression:
@@ -98,7 +105,7 @@ def parse_wiring(text: str, node_types: Collection[str], names: Collection[str])
             attributes[kw.arg] = _number(kw.value, f"attribute {kw.arg!r} must be a number", allow_bool=True)
         return NodeCall(tree.func.id, args, attributes, [a.col_offset for a in tree.args])
     checker = _Checker(set(names), set(), node_types=set(node_types))
-    checker.visit(tree)
+    _walk(checker, tree)
     return Expression(text, tree, checker.used)
 
 

@@ -52,9 +52,11 @@ def _explain(doc: Document, error: ValidationError) -> list[Problem]:
     path = tuple(error.absolute_path)
     kind = error.validator
     if kind in ("oneOf", "anyOf") and error.context:
-        deepest = max(error.context, key=lambda e: (len(e.absolute_path), e.validator not in ("type", "enum")))
-        if len(deepest.absolute_path) > len(error.absolute_path):
-            return _explain(doc, deepest)
+        # errors of the branch meant for this kind of value: not a mere type or enum mismatch
+        relevant = [e for e in error.context if len(e.absolute_path) > len(error.absolute_path)
+                    or e.validator not in ("type", "enum")]
+        if relevant:
+            return _explain(doc, max(relevant, key=lambda e: len(e.absolute_path)))
         return [doc.problem(path, _one_of_message(error))]
     if kind == "additionalProperties":
         allowed = sorted(error.schema.get("properties", {}))
