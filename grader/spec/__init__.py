@@ -43,7 +43,7 @@ def load_assignment(path: str | Path) -> tuple[Assignment, list[Problem]]:
     problems = schema_problems(doc)
     if problems:
         raise SpecError(problems)
-    builder = Builder(doc, file.parent.resolve())
+    builder = Builder(doc, file.resolve())
     assignment = builder.build()
     problems = builder.problems
     if not _errors(problems):

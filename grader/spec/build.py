@@ -33,9 +33,10 @@ def inherit(base: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
 class Builder:
     """Builds an Assignment from a Document, collecting problems instead of stopping."""
 
-    def __init__(self, doc: Document, root: Path):
+    def __init__(self, doc: Document, spec_file: Path):
         self.doc = doc
-        self.root = root
+        self.spec_file = spec_file
+        self.root = spec_file.parent
         self.problems: list[Problem] = []
         data = doc.data
         self.defaults = {**BUILTIN_DEFAULTS, **data.get("defaults", {})}
@@ -83,8 +84,9 @@ class Builder:
         graphs = {gid: self.graph(gid, spec, nodes) for gid, spec in data.get("graphs", {}).items()}
         if not nodes and not graphs:
             self.error((), "defines no nodes and no graphs: there is nothing to grade")
+        solution = (self.root / data.get("solution", f"../../solutions/{data['id']}")).resolve()
         return Assignment(data["id"], data["title"], data.get("description", ""), self.root,
-                          list(self.files), list(provided), driver, nodes,
+                          self.spec_file, list(self.files), list(provided), driver, solution, nodes,
                           {k: g for k, g in graphs.items() if g is not None})
 
     # -- inputs, settings, expressions -------------------------------------------------------
@@ -203,12 +205,12 @@ class Builder:
         kinks = [self.expression(k, path + ("kinks", i), scope, attributes)
                  for i, k in enumerate(spec.get("kinks", []))]
         output = spec.get("output", {}).get("shape")
-        node = NodeType(name, file, provided, attributes, inputs, reference,
+        node = NodeType(name, file, provided, spec.get("description", ""), attributes, inputs, reference,
                         [k for k in kinks if k is not None],
                         tuple(output) if isinstance(output, list) else output, [], path)
         node_settings = inherit(self.defaults, spec)
         if not provided:
-            tests = spec.get("tests") or [{}]
+            tests = spec["tests"] if "tests" in spec else [{}]
             for i, t in enumerate(tests):
                 here = path + ("tests", i) if "tests" in spec else path
                 node.tests.append(self.node_test(node, t, node_settings, "node", here))

@@ -107,6 +107,7 @@ class NodeType:
     name: str
     file: str | None
     provided: bool
+    description: str
     attributes: dict[str, Any]
     inputs: list[Input]
     reference: Expression | None
@@ -150,9 +151,11 @@ class Assignment:
     title: str
     description: str
     root: Path
+    spec_file: Path
     files: list[str]
     provided: list[str]
     driver_file: str | None
+    solution: Path
     nodes: dict[str, NodeType]
     graphs: dict[str, GraphTest]
 

@@ -229,9 +229,13 @@ class _Builder:
 
 def _scalar(node: yaml.ScalarNode) -> Any:
     """Resolve a scalar by the YAML 1.2 core schema; quoted scalars are always strings."""
-    text = node.value
     if node.style:  # quoted or block scalar (plain is None or '' depending on the loader)
-        return text
+        return node.value
+    return resolve_plain(node.value)
+
+
+def resolve_plain(text: str) -> Any:
+    """What an unquoted scalar means: null, a bool, an int, a float, or else the string."""
     if _NULL.match(text):
         return None
     if text in _BOOL:
