@@ -14,7 +14,7 @@ from typing import Any
 from grader.errors import Problem
 from grader.spec.expr import ExprError, Expression, NodeCall, parse_expression, parse_wiring
 from grader.spec.model import (BUILTIN_DEFAULTS, CHECKS, Assignment, Draw, Example, GraphNode,
-                               GraphTest, Input, NodeTest, NodeType, Settings, Tolerance)
+                               GraphTest, Input, NodeTest, NodeType, RandomGraphs, Settings, Tolerance)
 from grader.spec.yamlsource import Document
 
 _MERGED = ("dims", "shapes", "tolerance", "points")  # mappings merged key by key
@@ -267,6 +267,11 @@ class Builder:
 
     def graph(self, gid: str, spec: dict[str, Any], types: dict[str, NodeType]) -> GraphTest | None:
         path = ("graphs", gid)
+        if "random" in spec:
+            return self.random_graph(gid, spec, types)
+        if "nodes" not in spec:
+            self.error(path, "a graph needs nodes and output (a fixed graph) or random (drawn graphs)")
+            return None
         inputs = [self.input(k, v, path + ("inputs", k)) for k, v in spec.get("inputs", {}).items()]
         input_names = [i.name for i in inputs]
         wiring = spec["nodes"]
@@ -296,6 +301,37 @@ class Builder:
             return None
         return GraphTest(gid, spec.get("title", gid), inputs, ordered, output, examples, settings,
                          points, path)
+
+    def random_graph(self, gid: str, spec: dict[str, Any], types: dict[str, NodeType]) -> GraphTest | None:
+        path = ("graphs", gid)
+        for key in ("nodes", "output", "inputs", "examples"):
+            if key in spec:
+                self.error(path + (key,), f"a graph with random draws its own nodes and inputs: "
+                                          f"remove {key!r}, or remove random", key=True)
+        r = spec["random"]
+        for i, name in enumerate(r["types"]):
+            if name not in types:
+                self.error(path + ("random", "types", i), f"{name!r} is not a node type of this spec")
+            elif types[name].reference is None:
+                self.error(path + ("random", "types", i), f"{name} has no reference, so the grader "
+                                                          "cannot compute this graph's expected values")
+            elif any(inp.dtype != "float64" for inp in types[name].inputs):
+                self.error(path + ("random", "types", i), f"{name} takes integer inputs, which a "
+                                                          "random graph cannot wire")
+        span = lambda v, default: tuple(v) if isinstance(v, list) else (v, v) if v is not None else default
+        nodes, leaves = span(r.get("nodes"), (5, 20)), span(r.get("leaves"), (1, 3))
+        for key, (lo, hi) in (("nodes", nodes), ("leaves", leaves)):
+            if lo > hi:
+                self.error(path + ("random", key), f"the range [{lo}, {hi}] is empty")
+        leaf = self.input("x", r.get("leaf", {}), path + ("random", "leaf"))
+        merged = inherit(self.defaults, spec)
+        settings = self.settings(merged)
+        if settings.cases > 0:
+            self.check_dims([leaf], settings, path + ("random",))
+        points = spec.get("points", self.defaults["points"]["graph"])
+        self.warn_hidden_points(settings.visibility, points, path)
+        random = RandomGraphs(nodes, leaves, tuple(r["types"]), float(r.get("chain", 0.6)), leaf)
+        return GraphTest(gid, spec.get("title", gid), [], [], "", [], settings, points, path, random)
 
     def graph_node(self, name: str, text: str, types: dict[str, NodeType], names: set[str],
                    path: tuple) -> GraphNode | None:

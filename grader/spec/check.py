@@ -36,10 +36,26 @@ def dry_run(assignment: Assignment, doc: Document) -> list[Problem]:
                          test.path, report, kinks=node.kinks, attributes=test.attributes,
                          finite=True, seed=test.title, kink_path=node.path + ("kinks",))
     for graph in assignment.graphs.values():
+        if graph.random is not None:
+            _check_random(graph, assignment, report)
+            continue
         run = lambda case, graph=graph: graph_result(graph, assignment.nodes, case)
         _check_cases(graph.inputs, graph.settings, graph.examples, run, graph.path + ("nodes",),
                      graph.path, report, finite=True, seed=graph.id)
     return problems
+
+
+def _check_random(graph, assignment: Assignment, report) -> None:
+    """A drawn graph must be drawable: one graph and case with moderate values."""
+    from grader.randomgraph import draw_graph_case
+
+    rng = np.random.default_rng(zlib.crc32(graph.id.encode()))
+    try:
+        draw_graph_case(graph, assignment.nodes, rng)
+    except DrawError as e:
+        report(graph.path + ("random",), str(e))
+    except Exception as e:  # a node type's reference that fails on the drawn shapes
+        report(graph.path + ("random",), f"fails on a drawn graph: {_short(e)}")
 
 
 def _check_cases(inputs: list[Input], settings: Settings, examples: list[Example],

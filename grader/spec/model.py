@@ -128,6 +128,17 @@ class GraphNode:
     expression: Expression | None
 
 
+@dataclass(frozen=True)
+class RandomGraphs:
+    """How a graph test draws a new DAG per case (see grader.randomgraph)."""
+
+    nodes: tuple[int, int]
+    leaves: tuple[int, int]
+    types: tuple[str, ...]
+    chain: float
+    leaf: Input
+
+
 @dataclass
 class GraphTest:
     """A graph wired from named nodes, with the output whose gradients are checked."""
@@ -141,6 +152,7 @@ class GraphTest:
     settings: Settings
     points: float
     path: tuple = ()
+    random: RandomGraphs | None = None  # set for drawn graphs; nodes and inputs then come per case
 
 
 @dataclass

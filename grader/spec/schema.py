@@ -65,6 +65,10 @@ def _explain(doc: Document, error: ValidationError) -> list[Problem]:
     if kind == "propertyNames":
         return [doc.problem(path + (error.instance,), f"{error.instance!r} is not a valid name here: "
                             "use letters, digits and underscores, not starting with a digit", key=True)]
+    if kind == "dependentRequired":
+        present = [k for k, needs in error.validator_value.items() if k in error.instance]
+        missing = [n for k in present for n in error.validator_value[k] if n not in error.instance]
+        return [doc.problem(path, f"missing required key {missing[0]!r} (it goes with {present[0]!r})")]
     if kind == "required":
         missing = error.message.split("'")[1] if "'" in error.message else error.message
         return [doc.problem(path, f"missing required key {missing!r}")]

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from grader.draw import draw_case, example_case
+from grader.randomgraph import draw_graph_case
 from grader.spec import load_assignment
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,12 +46,16 @@ def cases(test, node, count: int | None = None):
         yield example_case(test.inputs, test.settings, example.inputs, rng)
 
 
-def graph_cases(graph, count: int | None = None):
+def graph_cases(graph, types, count: int | None = None):
+    """(concrete graph, inputs) for each random case of a graph test, then its examples."""
     rng = np.random.default_rng(zlib.crc32(graph.id.encode()))
     for _ in range(graph.settings.cases if count is None else count):
-        yield draw_case(graph.inputs, graph.settings, rng)
+        if graph.random is not None:
+            yield draw_graph_case(graph, types, rng)
+        else:
+            yield graph, draw_case(graph.inputs, graph.settings, rng)
     for example in graph.examples:
-        yield example_case(graph.inputs, graph.settings, example.inputs, rng)
+        yield graph, example_case(graph.inputs, graph.settings, example.inputs, rng)
 
 
 def check_topological_order(order, output) -> None:

@@ -70,7 +70,7 @@ def test_solution_graph_matches_reference(name, graph_id):
     a, module = solution(name)
     graph = a.graphs[graph_id]
     make = lambda gn: getattr(module, gn.type)(**gn.attributes)
-    for case in graph_cases(graph):
+    for graph, case in graph_cases(graph, a.nodes):
         run = run_graph(graph, make, case)
         want = graph_result(graph, a.nodes, case)
         for key, value in want.grads.items():
@@ -85,7 +85,7 @@ def test_engine_solution_sorts_and_backpropagates_every_graph(graph_id):
     graph = a.graphs[graph_id]
     classes = {name: reference_class(t) for name, t in a.nodes.items()}
     make = lambda gn: classes[gn.type](**gn.attributes)
-    for case in graph_cases(graph):
+    for graph, case in graph_cases(graph, a.nodes):
         env = build_vars(graph, make, case)
         output = env[graph.output]
         check_topological_order(engine.topological_sort(output), output)
