@@ -12,13 +12,15 @@ import click
 
 def _fail(error: Exception) -> None:
     """Print a library error the way a user should see it (located problems, no traceback)."""
-    from grader.errors import SpecError
+    from grader.errors import GraderError, SpecError
 
     if isinstance(error, SpecError):
         for problem in error.problems:
             click.echo(str(problem), err=True)
-    else:
+    elif isinstance(error, (GraderError, OSError)):
         click.echo(str(error), err=True)
+    else:  # a bug of ours: say so, without a traceback
+        click.echo(f"internal error ({type(error).__name__}: {error}); please report it", err=True)
     sys.exit(1)
 
 
@@ -70,3 +72,61 @@ def template(assignment: str, out: str) -> None:
     except GraderError as e:
         _fail(e)
     click.echo(f"wrote {result.folder}: {', '.join(result.files)}")
+
+
+def _show(results, as_json: bool) -> None:
+    import json
+
+    from grader.gradescope import to_gradescope
+    from grader.report import render, use_color
+
+    if as_json:
+        click.echo(json.dumps(to_gradescope(results), indent=1, ensure_ascii=False))
+    else:
+        click.echo(render(results, color=use_color(sys.stdout)))
+
+
+@main.command()
+@click.argument("assignment", type=click.Path(path_type=str))
+@click.argument("submission", type=click.Path(path_type=str))
+@click.option("--results", "results_path", required=True, type=click.Path(path_type=str),
+              help="Where to write Gradescope's results.json.")
+@click.option("--seed", type=int, help="Seed of the hidden tests' random cases (to reproduce a grade).")
+@click.option("--metadata", type=click.Path(path_type=str),
+              help="Gradescope's submission_metadata.json (its id seeds the hidden cases).")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON instead of a report.")
+def run(assignment: str, submission: str, results_path: str, seed: int | None, metadata: str | None,
+        as_json: bool) -> None:
+    """Grade a submission on every test, hidden ones included.
+
+    Writes results.json for Gradescope and prints a report. Exits 0 when grading completed,
+    whatever the score; non-zero only when the grader could not grade (bad spec, unreadable
+    paths), and a results file saying so is written even then.
+    """
+    from grader.grade import run as grade_run
+
+    try:
+        results = grade_run(assignment, submission, results_path, seed=seed, metadata=metadata)
+    except Exception as e:
+        _fail(e)
+    _show(results, as_json)
+
+
+@main.command()
+@click.argument("folder", default=".", type=click.Path(path_type=str))
+@click.option("--node", help="Only this node (class) of the assignment.")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON instead of a report.")
+def check(folder: str, node: str | None, as_json: bool) -> None:
+    """Check your work on the visible tests.
+
+    Run it in your assignment folder (made from the student template): it grades your files
+    against assignment.yaml there. Exits 0 when every test passes, 1 otherwise.
+    """
+    from grader.grade import check as grade_check
+
+    try:
+        results = grade_check(folder, node=node)
+    except Exception as e:
+        _fail(e)
+    _show(results, as_json)
+    sys.exit(0 if results.all_passed else 1)

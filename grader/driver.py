@@ -22,11 +22,21 @@ MakeNode = Callable[[GraphNode], Any]  # builds the node object of one graph ent
 
 @dataclass
 class GraphRun:
-    """Every named value of a graph run, and the gradient of sum(output) for each."""
+    """Every named value of a graph run, the gradient of sum(output) for each, and what each
+    node's backward received and returned (to find the first node that goes wrong)."""
 
     values: dict[str, np.ndarray]
     grads: dict[str, np.ndarray]
-    order: list[str]  # the node names in the order their backward ran
+    upstream: dict[str, np.ndarray]
+    returned: dict[str, list[np.ndarray | None]]
+
+
+class NodeCallError(Exception):
+    """A node's forward or backward raised; names the node and the phase."""
+
+    def __init__(self, node: str, phase: str, error: BaseException):
+        super().__init__(f"{node}.{phase}: {error}")
+        self.node, self.phase, self.error = node, phase, error
 
 
 def _args(node: GraphNode, values: Mapping[str, np.ndarray]) -> list[np.ndarray]:
@@ -42,8 +52,13 @@ def _as_tuple(grads: Any, count: int) -> tuple:
     raise TypeError(f"backward returned {type(grads).__name__}, expected a tuple of {count} gradients")
 
 
-def run_graph(graph: GraphTest, make_node: MakeNode, inputs: Mapping[str, Any]) -> GraphRun:
-    """Forward and backward through ``graph`` with the grader's driver."""
+def run_graph(graph: GraphTest, make_node: MakeNode, inputs: Mapping[str, Any],
+              to_array: Callable[[Any], np.ndarray] = np.asarray) -> GraphRun:
+    """Forward and backward through ``graph`` with the grader's driver.
+
+    ``to_array`` turns what a node returns into an array (the worker's checked conversion).
+    Any failure of a node is raised as NodeCallError naming it.
+    """
     values: dict[str, np.ndarray] = {name: as_array(v) for name, v in inputs.items()}
     objects: dict[str, Any] = {}
     for node in graph.nodes:
@@ -53,25 +68,39 @@ def run_graph(graph: GraphTest, make_node: MakeNode, inputs: Mapping[str, Any]) 
             out = node.expression.evaluate(leaves)
             objects[node.name] = (out, leaves)
             values[node.name] = out.value
-        else:
+            continue
+        try:
             obj = make_node(node)
             objects[node.name] = obj
-            values[node.name] = np.asarray(obj.forward(*args))
+            values[node.name] = to_array(obj.forward(*args))
+        except Exception as e:
+            raise NodeCallError(node.name, "forward", e) from e
     grads = {name: np.zeros(np.shape(v)) for name, v in values.items()}
     grads[graph.output] = np.ones(np.shape(values[graph.output]))
-    order = []
+    upstream, returned = {}, {}
     for node in reversed(graph.nodes):
+        upstream[node.name] = grads[node.name]
         if node.expression is not None:
             out, leaves = objects[node.name]
             pulled = backward(out, grads[node.name])
             arg_grads = [pulled.get(id(leaves[a]), None) for a in node.args]
         else:
-            arg_grads = _as_tuple(objects[node.name].backward(grads[node.name]), len(node.args))
-        order.append(node.name)
+            try:
+                result = objects[node.name].backward(grads[node.name].copy())
+                arg_grads = [None if g is None else to_array(g) for g in _as_tuple(result, len(node.args))]
+            except Exception as e:
+                raise NodeCallError(node.name, "backward", e) from e
+            if len(arg_grads) != len(node.args):
+                raise NodeCallError(node.name, "backward", TypeError(
+                    f"backward returned {len(arg_grads)} gradients for {len(node.args)} inputs"))
+        returned[node.name] = arg_grads
         for arg, g in zip(node.args, arg_grads):
             if isinstance(arg, str) and g is not None:
-                grads[arg] = grads[arg] + np.asarray(g)
-    return GraphRun(values, grads, order)
+                if np.shape(g) != np.shape(values[arg]):
+                    raise NodeCallError(node.name, "backward", ValueError(
+                        f"the gradient for {arg} has shape {np.shape(g)}, {arg} has shape {np.shape(values[arg])}"))
+                grads[arg] = grads[arg] + g
+    return GraphRun(values, grads, upstream, returned)
 
 
 class GraderVar:
@@ -90,19 +119,27 @@ class GraderVar:
         return f"Var({self.name})"
 
 
+def constant_name(node: GraphNode, index: int) -> str:
+    """The name of the leaf Var holding a number wired into a node (``Mul(s, -1)``)."""
+    return f"{node.name}#{index}"
+
+
 def build_vars(graph: GraphTest, make_node: MakeNode, inputs: Mapping[str, Any]) -> dict[str, GraderVar]:
     """The graph as linked Vars, forward already run, for a student's driver to walk.
 
-    Numbers wired into a node become leaf Vars of their own; every node must be a node
-    type here (expressions have no node object to call).
+    Numbers wired into a node become leaf Vars of their own (see ``constant_name``); every
+    node must be a node type here (expressions have no node object to call).
     """
     env: dict[str, GraderVar] = {name: GraderVar(as_array(v), name=name) for name, v in inputs.items()}
     for node in graph.nodes:
         if node.expression is not None:
             raise ValueError(f"graph {graph.id}: {node.name} is an expression; a student's driver "
                              "needs node objects")
-        parents = tuple(env[a] if isinstance(a, str) else GraderVar(np.asarray(float(a)), name=str(a))
-                        for a in node.args)
+        for i, a in enumerate(node.args):
+            if not isinstance(a, str):
+                env[constant_name(node, i)] = GraderVar(np.asarray(float(a)), name=constant_name(node, i))
+        parents = tuple(env[a] if isinstance(a, str) else env[constant_name(node, i)]
+                        for i, a in enumerate(node.args))
         obj = make_node(node)
         value = np.asarray(obj.forward(*(p.value for p in parents)))
         env[node.name] = GraderVar(value, parents, obj, node.name)

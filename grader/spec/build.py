@@ -18,7 +18,7 @@ from grader.spec.model import (BUILTIN_DEFAULTS, CHECKS, Assignment, Draw, Examp
 from grader.spec.yamlsource import Document
 
 _MERGED = ("dims", "shapes", "tolerance", "points")  # mappings merged key by key
-_INHERITED = ("cases", "visibility", "margin") + _MERGED
+_INHERITED = ("cases", "visibility", "margin", "partial") + _MERGED
 
 
 def inherit(base: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
@@ -126,7 +126,7 @@ class Builder:
         shapes = {k: [tuple(s) for s in v] for k, v in merged["shapes"].items()}
         tol = merged["tolerance"]
         return Settings(merged["cases"], merged["visibility"], Tolerance(tol["rtol"], tol["atol"]),
-                        merged["margin"], dims, shapes)
+                        merged["margin"], dims, shapes, merged["partial"])
 
     def expression(self, text: str, path: tuple, names, static=()) -> Expression | None:
         try:

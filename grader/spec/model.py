@@ -23,6 +23,7 @@ BUILTIN_DEFAULTS: dict[str, Any] = {
     "margin": 1e-2,
     "points": {"forward": 1, "backward": 2, "numeric": 1, "no_mutation": 0.5,
                "independence": 0.5, "range": 1, "graph": 2},
+    "partial": True,
     "draw": "normal",
     "dtype": "float64",
     "shape": [],
@@ -79,6 +80,7 @@ class Settings:
     margin: float
     dims: dict[str, int | tuple[int, int]]
     shapes: dict[str, list[tuple[int | str, ...]]]
+    partial: bool = True   # score the fraction of passing cases, or all-or-nothing
 
 
 @dataclass

@@ -1,0 +1,383 @@
+"""The checks of one node test, run on student code in the worker and judged here.
+
+Per case: forward against the reference; backward against the reference VJP for a random
+upstream gradient; backward against central differences of the student's own forward
+(per element for small inputs, along a few random directions for large ones, so the cost
+does not grow with the parameter count); inputs and grad_output left unmodified; and two
+instances used at once (both forwards, then both backwards). Range tests check that outputs
+and gradients stay finite. Two round trips per test: all forwards, then everything else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from grader.diagnose import compare, fmt
+from grader.draw import bind_dims, draw_case, example_case
+from grader.reference import Result, node_result
+from grader.spec.model import NodeTest, NodeType
+
+NUMERIC_RTOL, NUMERIC_ATOL = 1e-4, 1e-6
+PER_ELEMENT_MAX = 64     # inputs up to this size get per-element differences
+DIRECTIONS = 3           # random directions for larger inputs
+STEP = 1e-5              # relative finite-difference step
+
+
+@dataclass
+class Case:
+    """One set of inputs of a test, what the reference says about it, and the student's replies."""
+
+    label: str
+    inputs: dict[str, np.ndarray]
+    dims: dict[str, float]
+    grad_output: np.ndarray | None = None
+    expected: Result | None = None
+    ignores_upstream: Result | None = None
+    replies: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Outcome:
+    """How one check did over a test's cases."""
+
+    check: str
+    passed: int = 0
+    total: int = 0
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (case label, problem)
+
+    def record(self, label: str, problem: str | None) -> None:
+        self.total += 1
+        if problem is None:
+            self.passed += 1
+        else:
+            self.failures.append((label, problem))
+
+    def summary(self, shown: int = 2) -> str:
+        """Empty when every case passed; else the count and the first problems (once each)."""
+        if self.total and self.passed == self.total:
+            return ""
+        head = f"{self.total - self.passed} of {self.total} cases failed"
+        problems = list(dict.fromkeys(p for _, p in self.failures))
+        if len(problems) == 1:
+            return f"{head}: {problems[0]}"
+        lines = [f"{head}."] + [f"{label}: {p}" for label, p in self.failures[:shown]]
+        if len(self.failures) > shown:
+            lines.append(f"(and {len(self.failures) - shown} more)")
+        return "\n".join(lines)
+
+
+def make_cases(node: NodeType, test: NodeTest, rng: np.random.Generator) -> list[Case]:
+    """The test's random cases (drawn with ``rng``) and its examples."""
+    cases = []
+    for i in range(test.settings.cases):
+        values = draw_case(test.inputs, test.settings, rng, node.kinks, test.attributes)
+        cases.append(Case(f"case {i + 1}", values, _dims(test, values)))
+    for i, example in enumerate(test.examples):
+        values = example_case(test.inputs, test.settings, example.inputs, rng)
+        cases.append(Case(f"example {i + 1}", values, _dims(test, values)))
+    return cases
+
+
+def _dims(test: NodeTest, values: dict[str, np.ndarray]) -> dict[str, float]:
+    dims: dict[str, int] = {}
+    for inp in test.inputs:
+        if not isinstance(inp.shape, str):
+            bind_dims(inp.shape, values[inp.name].shape, dims, overwrite=True)
+    return {k: v for k, v in dims.items() if v > 1}
+
+
+def show_inputs(case: Case) -> str:
+    return ", ".join(f"{k} = {fmt(v)}" for k, v in case.inputs.items())
+
+
+class NodeTestRun:
+    """Plans the worker programs of one node test and judges their replies."""
+
+    def __init__(self, node: NodeType, test: NodeTest, cases: list[Case], rng: np.random.Generator):
+        self.node, self.test, self.cases, self.rng = node, test, cases, rng
+        self.points = {c: p for c, p in test.points.items() if p > 0}
+        self.arity = len(node.inputs)
+        self.graded = [i for i, inp in enumerate(test.inputs) if inp.graded]
+        self.pairs = self.points.get("independence", 0) > 0
+
+    # -- the programs ----------------------------------------------------------------------------
+
+    def _new(self, handle: int) -> dict:
+        return {"do": "new", "as": handle, "cls": self.node.name, "attrs": self.test.attributes,
+                "arity": self.arity, "where": f"{self.node.name}(...)"}
+
+    def first_program(self) -> list[dict]:
+        """New instances and all forwards (for independence: two instances, both forwards)."""
+        steps = []
+        for i, case in enumerate(self.cases):
+            steps += [self._new(3 * i), self._forward_step(3 * i, case)]
+            if self.pairs:
+                other = self.cases[(i + 1) % len(self.cases)]
+                steps += [self._new(3 * i + 1), self._new(3 * i + 2),
+                          self._forward_step(3 * i + 1, case), self._forward_step(3 * i + 2, other)]
+        return steps
+
+    def _forward_step(self, handle: int, case: Case) -> dict:
+        return {"do": "forward", "handle": handle, "inputs": list(case.inputs.values()),
+                "where": f"{self.node.name}.forward"}
+
+    def take_first(self, replies: list[dict]) -> None:
+        """Record the forwards; draw each case's upstream gradient and compute the reference."""
+        it = iter(replies)
+        for case in self.cases:
+            case.replies["new"], case.replies["forward"] = next(it), next(it)
+            if self.pairs:
+                case.replies["pair"] = [next(it) for _ in range(4)]
+            shape = None
+            if self.node.reference is not None:
+                shape = node_result(self.node, self.test.attributes, case.inputs).output.shape
+            elif "ok" in case.replies["forward"]:
+                shape = case.replies["forward"]["ok"]["out"].shape
+            if shape is None:
+                continue
+            case.grad_output = self.rng.normal(size=shape)
+            if self.node.reference is not None:
+                case.expected = node_result(self.node, self.test.attributes, case.inputs, case.grad_output)
+                case.ignores_upstream = node_result(self.node, self.test.attributes, case.inputs)
+
+    def second_program(self) -> list[dict]:
+        steps = []
+        for i, case in enumerate(self.cases):
+            g = case.grad_output if case.grad_output is not None else np.zeros(())
+            steps.append({"do": "backward", "handle": 3 * i, "grad": g, "where": f"{self.node.name}.backward"})
+            if self.pairs:
+                other = self.cases[(i + 1) % len(self.cases)]
+                g2 = other.grad_output if other.grad_output is not None else np.zeros(())
+                steps += [{"do": "backward", "handle": 3 * i + 1, "grad": g, "where": f"{self.node.name}.backward"},
+                          {"do": "backward", "handle": 3 * i + 2, "grad": g2, "where": f"{self.node.name}.backward"}]
+            if "numeric" in self.points and self.test.kind == "node":
+                case.replies["plan"] = self._perturbations(case)
+                steps.append({"do": "forward_many", "cls": self.node.name, "attrs": self.test.attributes,
+                              "inputs": list(case.inputs.values()),
+                              "perturb": [p for _, p in case.replies["plan"]],
+                              "where": f"{self.node.name}.forward"})
+        return steps
+
+    def _perturbations(self, case: Case) -> list[tuple[int, dict]]:
+        """(input index, perturbation) pairs: ±h per element, or ±h along random directions."""
+        plan = []
+        values = list(case.inputs.values())
+        for k in self.graded:
+            x = values[k]
+            if x.size <= PER_ELEMENT_MAX:
+                for e in range(x.size):
+                    h = STEP * max(1.0, abs(float(x.flat[e])))
+                    plan += [(k, {"input": k, "index": e, "step": h}), (k, {"input": k, "index": e, "step": -h})]
+            else:
+                h = STEP * max(1.0, float(np.max(np.abs(x))))
+                for _ in range(DIRECTIONS):
+                    v = self.rng.normal(size=x.shape)
+                    v /= np.linalg.norm(v)
+                    plan += [(k, {"input": k, "direction": v, "step": h}),
+                             (k, {"input": k, "direction": v, "step": -h})]
+        return plan
+
+    def take_second(self, replies: list[dict]) -> None:
+        it = iter(replies)
+        for case in self.cases:
+            case.replies["backward"] = next(it)
+            if self.pairs:
+                case.replies["pair_backward"] = [next(it), next(it)]
+            if "plan" in case.replies:
+                case.replies["many"] = next(it)
+
+    # -- judging -----------------------------------------------------------------------------------
+
+    def judge(self) -> dict[str, Outcome]:
+        """Every check with points, over every case."""
+        if self.test.kind == "range":
+            outcome = Outcome("range")
+            for case in self.cases:
+                outcome.record(case.label, self.check_range(case))
+            return {"range": outcome}
+        outcomes = {c: Outcome(c) for c in self.points}
+        for i, case in enumerate(self.cases):
+            for check, outcome in outcomes.items():
+                outcome.record(case.label, getattr(self, "check_" + check)(case, i))
+        return outcomes
+
+    def _failed(self, case: Case, *keys: str) -> str | None:
+        for key in keys:
+            reply = case.replies.get(key)
+            if reply is None:
+                return "not run"
+            if "error" in reply:
+                return error_text(reply["error"])
+        return None
+
+    def _compare(self, got, want, what: str, case: Case, alternatives=None) -> str | None:
+        tol = self.test.settings.tolerance
+        return compare(got, want, what=what, rtol=tol.rtol, atol=tol.atol, inputs=case.inputs,
+                       factors=case.dims, alternatives=alternatives or {})
+
+    def check_forward(self, case: Case, i: int) -> str | None:
+        problem = self._failed(case, "new", "forward")
+        if problem:
+            return problem
+        out = case.replies["forward"]["ok"]["out"]
+        if case.expected is None:
+            return None if np.all(np.isfinite(out)) else "forward's output contains NaN or inf"
+        problem = self._compare(out, case.expected.output, "the output", case)
+        return f"{problem} (inputs {show_inputs(case)})" if problem else None
+
+    def _grads(self, reply: dict) -> list:
+        return reply["ok"]["grads"]
+
+    def check_backward(self, case: Case, i: int) -> str | None:
+        problem = self._failed(case, "new", "forward", "backward")
+        if problem:
+            return problem
+        if case.expected is None:
+            return None
+        return self._judge_grads(self._grads(case.replies["backward"]), case, case.expected)
+
+    def _judge_grads(self, grads: list, case: Case, expected: Result) -> str | None:
+        wrong, right = [], []
+        for inp, g in zip(self.test.inputs, grads):
+            if not inp.graded:
+                continue
+            what = f"d{inp.name}"
+            if g is None:
+                wrong.append(f"{what} is None, but {inp.name} needs a gradient")
+                continue
+            alternatives = {}
+            if case.ignores_upstream is not None:
+                alternatives["it ignores grad_output (multiply by the upstream gradient)"] = \
+                    case.ignores_upstream.grads[inp.name]
+            problem = self._compare(g, expected.grads[inp.name], what, case, alternatives)
+            (wrong if problem else right).append(problem or what)
+        if not wrong:
+            return None
+        text = "; ".join(wrong)
+        if right:
+            text += f" ({' and '.join(right)} {'is' if len(right) == 1 else 'are'} right)"
+        return text
+
+    def check_numeric(self, case: Case, i: int) -> str | None:
+        problem = self._failed(case, "new", "forward", "backward", "many")
+        if problem:
+            return problem
+        grads = self._grads(case.replies["backward"])
+        base = case.replies["forward"]["ok"]["out"]
+        outs = case.replies["many"]["ok"]["outs"]
+        g = case.grad_output
+        if any(np.shape(o) != np.shape(g) for o in outs) or np.shape(base) != np.shape(g):
+            return "forward's output has a different shape from the expected one, so it cannot be differentiated numerically"
+        plan = case.replies["plan"]
+        values = list(case.inputs.values())
+        for k in self.graded:
+            name = self.test.inputs[k].name
+            student = grads[k]
+            if student is None or np.shape(student) != values[k].shape:
+                return f"d{name} is missing or has the wrong shape"
+            estimate, mine = self._estimates(k, plan, outs, base, g, student)
+            if estimate is None:
+                continue
+            problem = compare(mine, estimate, what=f"d{name}", rtol=NUMERIC_RTOL, atol=NUMERIC_ATOL)
+            if problem:
+                return (f"{problem.replace(' is wrong', ' disagrees with finite differences of your own forward', 1)}"
+                        if " is wrong" in problem else
+                        f"{problem} (compared with finite differences of your own forward)")
+        return None
+
+    @staticmethod
+    def _estimates(k: int, plan, outs, base, g, student):
+        """Central-difference estimates of (J^T g) for input k, and the student's values to
+        compare with; elements whose stencil straddles a kink are left out."""
+        pairs = [(p, o) for (inp, p), o in zip(plan, outs) if inp == k]
+        est, mine = [], []
+        f0 = float(np.sum(g * base))
+        for (plus, out_plus), (minus, out_minus) in zip(pairs[::2], pairs[1::2]):
+            h = plus["step"]
+            fp, fm = float(np.sum(g * out_plus)), float(np.sum(g * out_minus))
+            right, left = (fp - f0) / h, (f0 - fm) / h
+            if abs(right - left) > 1e-3 * (abs(right) + abs(left)) + 1e-4:
+                continue  # a kink between x - h and x + h: this stencil says nothing
+            est.append((fp - fm) / (2 * h))
+            if "index" in plus:
+                mine.append(float(np.asarray(student).flat[plus["index"]]))
+            else:
+                mine.append(float(np.sum(student * plus["direction"])))
+        if not est:
+            return None, None
+        return np.array(est), np.array(mine)
+
+    def check_no_mutation(self, case: Case, i: int) -> str | None:
+        problem = self._failed(case, "new", "forward", "backward")
+        if problem:
+            return problem
+        for name, before, after in zip(case.inputs, case.inputs.values(), case.replies["forward"]["ok"]["inputs_after"]):
+            if not np.array_equal(before, after, equal_nan=True):
+                return f"forward modified its input {name} in place; work on a copy (e.g. x = x.copy())"
+        after = case.replies["backward"]["ok"]["grad_after"]
+        if not np.array_equal(case.grad_output, after, equal_nan=True):
+            return "backward modified grad_output in place; compute a new array instead"
+        return None
+
+    def check_independence(self, case: Case, i: int) -> str | None:
+        replies = case.replies.get("pair", []) + case.replies.get("pair_backward", [])
+        for reply in replies:
+            if "error" in reply:
+                return error_text(reply["error"])
+        if len(replies) < 6:
+            return "not run"
+        other = self.cases[(i + 1) % len(self.cases)]
+        first, second = self._grads(replies[4]), self._grads(replies[5])
+        for got, mine, theirs in ((first, case, other), (second, other, case)):
+            want = mine.expected or self._own(mine)
+            if want is None:
+                continue
+            if self._judge_grads(got, mine, want) is not None:
+                if theirs is not mine and (theirs.expected or self._own(theirs)) is not None and \
+                        self._judge_grads(got, theirs, theirs.expected or self._own(theirs)) is None:
+                    return (f"with two {self.node.name} instances alive, one backward used the other's "
+                            "forward: keep what backward needs on self, not on the class or in globals")
+                return (f"with two {self.node.name} instances alive (both forwards, then both backwards), "
+                        "a backward is wrong: keep per-instance state on self")
+        return None
+
+    def _own(self, case: Case) -> Result | None:
+        """Without a reference: the student's own single-instance results stand in."""
+        reply = case.replies.get("backward", {})
+        if "ok" not in reply:
+            return None
+        grads = {inp.name: g for inp, g in zip(self.test.inputs, reply["ok"]["grads"]) if inp.graded}
+        return Result(case.replies["forward"]["ok"]["out"], case.inputs, grads)
+
+    def check_range(self, case: Case) -> str | None:
+        problem = self._failed(case, "new", "forward", "backward")
+        if problem:
+            return problem
+        out = case.replies["forward"]["ok"]["out"]
+        if not np.all(np.isfinite(out)):
+            return f"forward gives NaN or inf for inputs as large as {_largest(case)}; use a numerically stable formula"
+        for inp, g in zip(self.test.inputs, self._grads(case.replies["backward"])):
+            if inp.graded and (g is None or not np.all(np.isfinite(g))):
+                return (f"the gradient of {inp.name} has NaN or inf for inputs as large as {_largest(case)}; "
+                        "compute it from stable forward values")
+        return None
+
+
+def _largest(case: Case) -> str:
+    return f"{max(float(np.max(np.abs(v), initial=0)) for v in case.inputs.values() if v.dtype.kind == 'f'):g}"
+
+
+def error_text(error: dict) -> str:
+    """A student-facing sentence for an error reply from the worker."""
+    where = error.get("where", "your code")
+    kind = error.get("kind")
+    if kind == "not_implemented":
+        return f"{where} is not implemented yet (it raises NotImplementedError)"
+    if kind in ("missing", "bad_return", "skipped"):
+        return f"{where}: {error['message']}" if kind == "bad_return" else error["message"]
+    frames = error.get("frames") or []
+    trace = ("\n      " + "\n      ".join(frames)) if frames else ""
+    return f"{where} raised {error.get('message', 'an error')}{trace}"

@@ -1,0 +1,291 @@
+"""Grading one submission: the library behind ``grade run`` and ``grade check``.
+
+The spec is loaded and every expected value computed here, in the grader's process; student
+code runs only in the worker (``sandbox``). Each node test is two worker round trips, each
+graph case one. Whatever student code does, every test gets a result and grading goes on:
+a missing file, a crash or a hang fails the tests it touches, not the run.
+"""
+
+from __future__ import annotations
+
+import time
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+from grader.checks import Case, NodeTestRun, Outcome, error_text, make_cases
+from grader.graphcheck import graph_step, judge_grader_driver, judge_student_driver
+from grader.results import Results, TestResult, score_for
+from grader.sandbox import Sandbox, WorkerFailure
+from grader.spec import load_assignment
+from grader.spec.model import Assignment, GraphTest, NodeTest, NodeType
+from grader.submission import Submission, find_files
+
+CHECK_NAMES = {"forward": "forward", "backward": "backward", "numeric": "backward vs. finite differences",
+               "no_mutation": "inputs left unmodified", "independence": "two instances at once",
+               "range": "large inputs stay finite"}
+
+
+def case_seed(base: int, title: str, visibility: str) -> int:
+    """Visible tests draw the same cases for everyone (what students see locally is what
+    Gradescope runs); the others draw new cases for every submission."""
+    key = title if visibility == "visible" else f"{base}:{title}"
+    return zlib.crc32(key.encode())
+
+
+def grade_submission(assignment_dir: str | Path, submission_dir: str | Path, *, visible_only: bool = False,
+                     seed: int | None = None, node: str | None = None, timeout: float = 30.0) -> Results:
+    """Grade the submission in ``submission_dir`` against the assignment at ``assignment_dir``.
+
+    Raises SpecError for a bad spec; everything a student's code does becomes results.
+    """
+    started = time.monotonic()
+    assignment, _ = load_assignment(assignment_dir)
+    submission = find_files(submission_dir, assignment.files)
+    base = seed if seed is not None else submission.seed()
+    results = Results(assignment.id, seed=base)
+    if node is not None and node not in assignment.nodes:
+        results.output = f"there is no node {node!r} in {assignment.id} (nodes: {', '.join(assignment.nodes)})"
+        return results
+    files = dict(submission.found)
+    files.update({name: assignment.root / name for name in assignment.provided})
+    with Sandbox(files, timeout=timeout) as sandbox:
+        grading = _Grading(assignment, submission, sandbox, base, visible_only)
+        grading.load()
+        for number, node_type in enumerate(n for n in assignment.nodes.values() if not n.provided):
+            if node in (None, node_type.name):
+                grading.node(node_type, number + 1)
+        if node is None:
+            for number, graph in enumerate(assignment.graphs.values()):
+                grading.graph(graph, number + 1)
+        results.tests = grading.tests
+        results.student_output = sandbox.output()
+    results.output = "\n".join(grading.messages)
+    results.execution_time = time.monotonic() - started
+    results.extra = {"files": {k: str(v.relative_to(submission.folder)) for k, v in submission.found.items()},
+                     "missing": submission.missing}
+    return results
+
+
+class _Grading:
+    """The state of one grading run: the worker, what loaded, and the results so far."""
+
+    def __init__(self, assignment: Assignment, submission: Submission, sandbox: Sandbox, seed: int,
+                 visible_only: bool):
+        self.assignment, self.submission, self.sandbox = assignment, submission, sandbox
+        self.seed, self.visible_only = seed, visible_only
+        self.tests: list[TestResult] = []
+        self.messages: list[str] = list(submission.notes)
+        self.blocked: dict[str, str] = {}  # symbol -> why it cannot be called
+
+    def load(self) -> None:
+        for name in self.submission.missing:
+            self.messages.append(f"{name} was not found in your submission.")
+        symbols = {n.name: n.file for n in self.assignment.nodes.values() if not n.provided}
+        if self.assignment.driver_file:
+            symbols.update({"topological_sort": self.assignment.driver_file, "backward": self.assignment.driver_file})
+        try:
+            loaded = self.sandbox.load(symbols)
+        except WorkerFailure as e:
+            loaded = {"files": {f: {"kind": "crash", "message": _failure_text(e, f"importing {f}")}
+                                for f in self.submission.found}, "symbols": {}}
+            self.sandbox.kill()
+        for file, error in loaded["files"].items():
+            if error and file in self.assignment.files:
+                self.messages.append(f"{file} could not be imported: {error_text(error)}")
+        for symbol, file in symbols.items():
+            why = self._unusable(symbol, file, loaded)
+            if why:
+                self.blocked[symbol] = why
+
+    def _unusable(self, symbol: str, file: str, loaded: dict) -> str | None:
+        if file in self.submission.missing:
+            return f"{file} was not found in your submission"
+        error = loaded["files"].get(file)
+        if error:
+            return f"{file} could not be imported: {error_text(error)}"
+        info = loaded["symbols"].get(symbol, {"found": False})
+        if not info.get("found"):
+            return f"{file} has no {'class' if symbol[0].isupper() else 'function'} {symbol}"
+        node = self.assignment.nodes.get(symbol)
+        if node is None:
+            return None
+        if info.get("kind") != "class":
+            return f"{symbol} in {file} must be a class"
+        forward = info.get("forward")
+        n = len(node.inputs)
+        names = ", ".join(i.name for i in node.inputs)
+        if forward is None:
+            return f"{symbol} has no forward method"
+        if forward["required"] > n or (len(forward["positional"]) < n and not forward["varargs"]):
+            return (f"{symbol}.forward takes ({', '.join(['self'] + forward['positional'])}), "
+                    f"but it is called as forward({names})")
+        backward = info.get("backward")
+        if backward is None:
+            return f"{symbol} has no backward method"
+        if backward["required"] > 1 or (not backward["positional"] and not backward["varargs"]):
+            return f"{symbol}.backward must take exactly one argument, grad_output"
+        init = info.get("__init__")
+        missing = [a for a in node.attributes if init and a not in init["keywords"] and not init["varkw"]]
+        if missing:
+            return f"{symbol}.__init__ must accept the attribute{'s' if len(missing) > 1 else ''} {', '.join(missing)}"
+        return None
+
+    # -- node tests ---------------------------------------------------------------------------------
+
+    def node(self, node: NodeType, number: int) -> None:
+        for index, test in enumerate(node.tests):
+            if self.visible_only and test.settings.visibility != "visible":
+                continue
+            self.tests.extend(self._node_test(node, test, f"{number}.{index + 1}"))
+
+    def _node_test(self, node: NodeType, test: NodeTest, number: str) -> list[TestResult]:
+        rng = np.random.default_rng(case_seed(self.seed, test.title, test.settings.visibility))
+        cases = make_cases(node, test, rng)
+        run = NodeTestRun(node, test, cases, rng)
+        blocked = self.blocked.get(node.name)
+        if blocked:
+            outcomes = self._all_failed(run.points if test.kind == "node" else {"range": 1}, cases, blocked)
+        else:
+            try:
+                run.take_first(self._run(run.first_program()))
+                run.take_second(self._run(run.second_program()))
+                outcomes = run.judge()
+            except WorkerFailure as e:
+                why = _failure_text(e, f"{node.name}")
+                outcomes = self._all_failed(run.points if test.kind == "node" else {"range": 1}, cases, why)
+                self.sandbox.restart()
+        return [self._result(test, check, outcome, f"{number}.{k + 1}")
+                for k, (check, outcome) in enumerate(outcomes.items())]
+
+    def _run(self, steps: list[dict]) -> list[dict]:
+        reply = self.sandbox.request({"op": "run", "steps": steps})
+        results = reply.get("results")
+        if not isinstance(results, list) or len(results) != len(steps):
+            raise WorkerFailure("protocol", "the worker's reply does not match the request")
+        return results
+
+    @staticmethod
+    def _all_failed(checks, cases: list[Case], why: str) -> dict[str, Outcome]:
+        outcomes = {}
+        for check in checks:
+            outcome = Outcome(check)
+            for case in cases:
+                outcome.record(case.label, why)
+            outcomes[check] = outcome
+        return outcomes
+
+    def _result(self, test: NodeTest, check: str, outcome: Outcome, number: str) -> TestResult:
+        points = test.points.get(check, 0)
+        return TestResult(
+            name=f"{test.node}: {test.name} ({CHECK_NAMES.get(check, check)})", number=number,
+            max_score=points, score=score_for(points, outcome.passed, outcome.total, test.settings.partial),
+            visibility=test.settings.visibility, output=outcome.summary(), node=test.node,
+            group=test.name if test.kind == "node" else f"{test.name} (range)", check=check,
+            passed_cases=outcome.passed, total_cases=outcome.total, tags=[test.node, check])
+
+    # -- graph tests ---------------------------------------------------------------------------------
+
+    def graph(self, graph: GraphTest, number: int) -> None:
+        if self.visible_only and graph.settings.visibility != "visible":
+            return
+        rng = np.random.default_rng(case_seed(self.seed, f"graph {graph.id}", graph.settings.visibility))
+        driver = self.assignment.driver_file is not None
+        outcome = Outcome("graph")
+        blocked = self._graph_blocked(graph, driver)
+        for label, concrete, inputs in _graph_cases(graph, self.assignment, rng):
+            if blocked:
+                outcome.record(label, blocked)
+                continue
+            try:
+                (reply,) = self._run([graph_step(concrete, inputs, self.assignment.nodes, driver)])
+            except WorkerFailure as e:
+                outcome.record(label, _failure_text(e, f"graph {graph.id}"))
+                self.sandbox.restart()
+                continue
+            judge = judge_student_driver if driver else judge_grader_driver
+            problem = judge(concrete, self.assignment.nodes, inputs, reply, graph.settings.tolerance)
+            outcome.record(label, problem)
+        self.tests.append(TestResult(
+            name=f"graph {graph.id}: {graph.title}", number=f"{len(self.assignment.nodes) + 1}.{number}",
+            max_score=graph.points, visibility=graph.settings.visibility, output=outcome.summary(),
+            score=score_for(graph.points, outcome.passed, outcome.total, graph.settings.partial),
+            group=f"{graph.id}: {graph.title}", check="graph", passed_cases=outcome.passed, total_cases=outcome.total, tags=["graph", graph.id]))
+
+    def _graph_blocked(self, graph: GraphTest, driver: bool) -> str | None:
+        if driver:
+            for symbol in ("topological_sort", "backward"):
+                if symbol in self.blocked:
+                    return self.blocked[symbol]
+            return None
+        types = {n.type for n in (graph.nodes if graph.random is None else []) if n.type}
+        types |= set(graph.random.types) if graph.random is not None else set()
+        for name in sorted(types):
+            if name in self.blocked:
+                return f"this graph uses {name}: {self.blocked[name]}"
+        return None
+
+
+def _graph_cases(graph: GraphTest, assignment: Assignment, rng: np.random.Generator):
+    """(label, concrete graph, inputs) for each case of a graph test."""
+    from grader.draw import draw_case, example_case
+    from grader.randomgraph import draw_graph_case
+
+    for i in range(graph.settings.cases):
+        if graph.random is not None:
+            concrete, inputs = draw_graph_case(graph, assignment.nodes, rng)
+        else:
+            concrete, inputs = graph, draw_case(graph.inputs, graph.settings, rng)
+        yield f"case {i + 1}", concrete, inputs
+    for i, example in enumerate(graph.examples):
+        yield f"example {i + 1}", graph, example_case(graph.inputs, graph.settings, example.inputs, rng)
+
+
+def _failure_text(e: WorkerFailure, what: str) -> str:
+    if e.kind == "timeout":
+        return f"{what} ran past the time limit; is there an endless loop?"
+    if e.kind == "crash":
+        return f"{what} crashed the grader's worker process (did your code call exit, or run out of memory?)"
+    return f"{what} broke the grader's worker: {e.message}"
+
+
+def run(assignment_dir: str | Path, submission_dir: str | Path, results_path: str | Path, *,
+        seed: int | None = None, metadata: str | Path | None = None) -> Results | None:
+    """``grade run``: grade every test and write Gradescope's results.json.
+
+    A results file is written whatever happens; None is returned (after writing a file that
+    says why) when the grader itself could not grade: a bad spec or an unreadable folder.
+    """
+    from grader.errors import SpecError
+    from grader.gradescope import failure_results, write_json_atomic, write_results
+    from grader.submission import gradescope_seed
+
+    if seed is None and metadata is not None:
+        seed = gradescope_seed(metadata)
+    try:
+        if not Path(submission_dir).is_dir():
+            raise FileNotFoundError(f"{submission_dir} is not a folder")
+        results = grade_submission(assignment_dir, submission_dir, seed=seed)
+    except SpecError as e:
+        write_json_atomic(failure_results(
+            "The autograder's assignment spec is broken; your instructor has been told:\n"
+            + "\n".join(str(p) for p in e.problems[:20])), Path(results_path))
+        raise
+    except Exception as e:  # unreadable paths, or a bug of ours: still never a silent page
+        write_json_atomic(failure_results(f"The autograder could not grade this submission ({e})."),
+                          Path(results_path))
+        raise
+    write_results(results, results_path)
+    return results
+
+
+def check(folder: str | Path = ".", *, node: str | None = None, seed: int | None = None) -> Results:
+    """``grade check``: a student's own folder (made from the template), visible tests only.
+
+    Also the notebook entry point: ``print(grader.check("hw2"))``.
+    """
+    from grader.spec import spec_path
+
+    folder = Path(folder)
+    return grade_submission(spec_path(folder), folder, visible_only=True, node=node, seed=seed)

@@ -1,0 +1,96 @@
+"""Gradescope's ``results.json``: built from Results, checked against a JSON Schema of the
+format before it is written, and written atomically (a temporary file, then a rename), so a
+half-written or invalid file never reaches Gradescope."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from grader.results import Results
+
+
+@lru_cache(maxsize=1)
+def schema() -> dict[str, Any]:
+    return json.loads(resources.files("grader").joinpath("gradescope.schema.json").read_text("utf-8"))
+
+
+def validation_errors(data: Any) -> list[str]:
+    """Why ``data`` is not a valid results.json (empty when it is)."""
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(schema())
+    return [f"{'/'.join(str(p) for p in e.absolute_path) or '(top)'}: {e.message}"
+            for e in validator.iter_errors(data)]
+
+
+def to_gradescope(results: Results) -> dict[str, Any]:
+    """The results.json object of ``results``."""
+    tests = []
+    for t in results.tests:
+        test = {"name": t.name, "number": t.number, "score": _num(t.score), "max_score": _num(t.max_score),
+                "status": "passed" if t.passed else "failed", "visibility": t.visibility,
+                "output": t.output or ("All cases passed." if t.passed else ""),
+                "output_format": "text", "tags": list(t.tags),
+                "extra_data": {"passed_cases": t.passed_cases, "total_cases": t.total_cases}}
+        tests.append(test)
+    data: dict[str, Any] = {
+        "score": _num(results.score),
+        "execution_time": _num(round(results.execution_time, 3)),
+        "output": results.output or f"{results.assignment}: {_num(results.score):g} / {_num(results.max_score):g} points.",
+        "output_format": "text",
+        "stdout_visibility": "hidden",
+        "extra_data": {"seed": results.seed, "assignment": results.assignment, **results.extra},
+        "tests": tests,
+    }
+    return data
+
+
+def write_results(results: Results, path: str | Path) -> dict[str, Any]:
+    """Validate and atomically write results.json; an invalid object (a bug of ours) is
+    replaced by a valid one that says so, so Gradescope always has something to show."""
+    data = to_gradescope(results)
+    errors = validation_errors(data)
+    if errors:
+        data = failure_results(f"The grader produced invalid results ({errors[0]}); "
+                               "please tell your instructor.", results.assignment)
+    write_json_atomic(data, Path(path))
+    return data
+
+
+def failure_results(message: str, assignment: str = "") -> dict[str, Any]:
+    """A valid results.json for when grading could not happen at all: score 0, a visible
+    failed test that says why."""
+    return {"score": 0, "output": message, "output_format": "text", "stdout_visibility": "hidden",
+            "extra_data": {"assignment": assignment, "failed": True},
+            "tests": [{"name": "Autograder", "number": "0", "score": 0, "max_score": 0, "status": "failed",
+                       "output": message, "output_format": "text", "visibility": "visible"}]}
+
+
+def write_json_atomic(data: dict[str, Any], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".results-", suffix=".json", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f, indent=1, ensure_ascii=False, allow_nan=False)
+            f.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _num(x: float) -> float:
+    """JSON has no NaN or inf; a score is a finite number, ints stay ints."""
+    if not math.isfinite(x):
+        return 0.0
+    return int(x) if float(x).is_integer() else round(float(x), 6)

@@ -1,0 +1,179 @@
+"""Graph tests: the spec's graphs run on student code, judged against the reference engine.
+
+With the grader's driver, the run reports every node's output and what each node's backward
+received and returned, so a failure names the *first* node that goes wrong: in forward order
+for values, in backward order for gradients ("Pow's backward is wrong at b = 3"). With the
+student's driver (backprop-engine), it checks the topological order, every Var's gradient,
+and that a second backward does not double them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import numpy as np
+
+from grader.checks import error_text
+from grader.diagnose import compare, fmt
+from grader.driver import constant_name
+from grader.reference import Result, graph_result, node_result
+from grader.spec.model import GraphNode, GraphTest, NodeType, Tolerance
+
+
+def graph_step(graph: GraphTest, inputs: Mapping[str, np.ndarray], types: Mapping[str, NodeType],
+               driver: bool) -> dict:
+    """The worker step that runs ``graph`` on ``inputs``."""
+    nodes = [{"name": n.name, "type": n.type, "attrs": n.attributes, "args": n.args,
+              "expr": n.expression.text if n.expression is not None else None} for n in graph.nodes]
+    step: dict[str, Any] = {"do": "driver" if driver else "graph", "nodes": nodes,
+                            "inputs": dict(inputs), "output": graph.output, "where": f"graph {graph.id}"}
+    if driver:
+        used = {n.type for n in graph.nodes}
+        step["types"] = {name: {"inputs": [i.name for i in t.inputs], "attributes": t.attributes,
+                                "reference": t.reference.text} for name, t in types.items() if name in used}
+    return step
+
+
+def _call(node: GraphNode) -> str:
+    args = ", ".join(str(a) for a in node.args)
+    extra = "".join(f", {k}={v:g}" if isinstance(v, (int, float)) else f", {k}={v}"
+                    for k, v in node.attributes.items())
+    return f"{node.name} = {node.type}({args}{extra})"
+
+
+def _at(node: GraphNode, values: Mapping[str, np.ndarray]) -> str:
+    shown = [f"{a} = {fmt(values[a])}" for a in node.args if isinstance(a, str) and np.size(values[a]) <= 8]
+    return f" at {', '.join(shown)}" if shown else ""
+
+
+def judge_grader_driver(graph: GraphTest, types: Mapping[str, NodeType], inputs: Mapping[str, np.ndarray],
+                        reply: dict, tol: Tolerance) -> str | None:
+    """None if the graph's output and every gradient are right; else the first wrong node."""
+    if "error" in reply:
+        error = reply["error"]
+        node = next((n for n in graph.nodes if n.name == error.get("node")), None)
+        where = f" (node {_call(node)})" if node is not None else ""
+        return error_text(error) + where
+    run = reply["ok"]
+    values, returned, upstream = run["values"], run["returned"], run["upstream"]
+    expected = graph_result(graph, types, inputs)
+    compare_ = lambda got, want, what: compare(got, want, what=what, rtol=tol.rtol, atol=tol.atol)
+    for node in graph.nodes:  # forward order: the first node whose own forward is wrong
+        if node.type is None:
+            continue
+        local = _local(node, types, values)
+        problem = compare_(values[node.name], local.output, "the output")
+        if problem:
+            return f"{node.type}'s forward is wrong{_at(node, values)} (node {_call(node)}): {problem}"
+    for node in reversed(graph.nodes):  # backward order: the first node whose backward is wrong
+        if node.type is None:
+            continue
+        local = _local(node, types, values, upstream[node.name])
+        for inp, arg, got in zip(types[node.type].inputs, node.args, returned[node.name]):
+            if not isinstance(arg, str) or values[arg].dtype.kind != "f":
+                continue
+            if got is None:
+                return f"{node.type}'s backward returned None for {inp.name} (node {_call(node)})"
+            problem = compare_(got, local.grads[inp.name], f"d{inp.name}")
+            if problem:
+                return f"{node.type}'s backward is wrong{_at(node, values)} (node {_call(node)}): {problem}"
+    problem = compare_(values[graph.output], expected.output, "the graph's output")
+    if problem:
+        return problem
+    for name, want in expected.grads.items():
+        problem = compare_(run["grads"][name], want, f"the gradient of {name}")
+        if problem:
+            return problem
+    return None
+
+
+def _local(node: GraphNode, types: Mapping[str, NodeType], values: Mapping[str, np.ndarray],
+           grad_output: np.ndarray | None = None) -> Result:
+    """The reference for one node, at the inputs the student's graph gave it."""
+    node_type = types[node.type]
+    inputs = {inp.name: values[a] if isinstance(a, str) else np.asarray(float(a))
+              for inp, a in zip(node_type.inputs, node.args)}
+    return node_result(node_type, node.attributes, inputs, grad_output)
+
+
+def judge_student_driver(graph: GraphTest, types: Mapping[str, NodeType], inputs: Mapping[str, np.ndarray],
+                         reply: dict, tol: Tolerance) -> str | None:
+    """None if topological_sort and backward are right on this graph; else what is wrong."""
+    if "error" in reply:
+        return error_text(reply["error"])
+    run = reply["ok"]
+    problem = _order_problem(graph, run)
+    if problem:
+        return problem
+    runs = run["runs"]
+    if not runs or "$error" in runs[0]:
+        return error_text(runs[0]["$error"]) if runs else "backward did not run"
+    expected = graph_result(graph, types, inputs)
+    first = runs[0]
+    consumers = _consumers(graph)
+    for name in [n.name for n in reversed(graph.nodes)] + [i.name for i in graph.inputs]:
+        want = expected.grads[name]
+        got = first.get(name)
+        if got is None:
+            return f"after backward, {name}.grad is None; every Var reachable from the output needs a grad"
+        problem = compare(got, want, what=f"{name}.grad", rtol=tol.rtol, atol=tol.atol)
+        if problem:
+            return problem + _driver_hint(name, got, want, consumers, expected, graph, tol)
+    if len(runs) > 1:
+        if "$error" in runs[1]:
+            return "a second call of backward failed: " + error_text(runs[1]["$error"])
+        for name, want in expected.grads.items():
+            got = runs[1].get(name)
+            if got is None or compare(got, want, what="", rtol=tol.rtol, atol=tol.atol):
+                return ("a second call of backward gives different gradients: reset every grad "
+                        "before adding up the new ones")
+    return None
+
+
+def _order_problem(graph: GraphTest, run: dict) -> str | None:
+    if "order_error" in run:
+        return error_text(run["order_error"])
+    if "order" not in run:
+        return None
+    order = run["order"]
+    reachable = [i.name for i in graph.inputs] + [n.name for n in graph.nodes] + \
+        [constant_name(n, i) for n in graph.nodes for i, a in enumerate(n.args) if not isinstance(a, str)]
+    if "?" in order:
+        return "topological_sort returned something that is not a Var of the graph"
+    seen: set[str] = set()
+    for name in order:
+        if name in seen:
+            return f"topological_sort lists {name} twice"
+        seen.add(name)
+    missing = [n for n in reachable if n not in seen]
+    if missing:
+        return f"topological_sort misses {', '.join(missing[:3])}{' ...' if len(missing) > 3 else ''}"
+    position = {name: k for k, name in enumerate(order)}
+    for node in graph.nodes:
+        for i, arg in enumerate(node.args):
+            parent = arg if isinstance(arg, str) else constant_name(node, i)
+            if position[parent] > position[node.name]:
+                return f"topological_sort puts {node.name} before its input {parent}"
+    if order[-1] != graph.output:
+        return f"topological_sort must end with the output ({graph.output}), not {order[-1]}"
+    return None
+
+
+def _consumers(graph: GraphTest) -> dict[str, list[str]]:
+    users: dict[str, list[str]] = {}
+    for node in graph.nodes:
+        for arg in node.args:
+            if isinstance(arg, str):
+                users.setdefault(arg, []).append(node.name)
+    return users
+
+
+def _driver_hint(name: str, got: np.ndarray, want: np.ndarray, consumers: Mapping[str, list[str]],
+                 expected: Result, graph: GraphTest, tol: Tolerance) -> str:
+    users = consumers.get(name, [])
+    if len(users) > 1:
+        return (f" ({name} feeds {len(users)} nodes, {', '.join(users)}: add up the gradients from "
+                "every path with +=, do not overwrite)")
+    if np.allclose(got, 2 * want, rtol=tol.rtol, atol=tol.atol):
+        return " (counted twice: visit each Var once, in reverse topological order)"
+    return ""

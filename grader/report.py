@@ -1,0 +1,61 @@
+"""The terminal report: one line per test, the diagnosis under each failure, a total.
+
+Grouped by node, then graphs. Colour only on a terminal and never when NO_COLOR is set.
+"""
+
+from __future__ import annotations
+
+import os
+from itertools import groupby
+from typing import IO
+
+from grader.results import Results, TestResult
+
+GREEN, RED, DIM, BOLD, RESET = "\033[32m", "\033[31m", "\033[2m", "\033[1m", "\033[0m"
+
+
+def use_color(stream: IO) -> bool:
+    return hasattr(stream, "isatty") and stream.isatty() and "NO_COLOR" not in os.environ
+
+
+def _points(x: float) -> str:
+    return f"{x:g}"
+
+
+def render(results: Results, *, color: bool) -> str:
+    paint = (lambda code, text: f"{code}{text}{RESET}") if color else (lambda code, text: text)
+    lines = [paint(BOLD, f"{results.assignment}: {_points(results.score)} / {_points(results.max_score)} points")]
+    if results.output:
+        lines += ["", *results.output.splitlines()]
+    for key, tests in groupby(results.tests, key=lambda t: t.node or "graphs"):
+        lines += ["", paint(BOLD, key)]
+        for group, items in groupby(tests, key=lambda t: t.group):
+            lines += _group(group, list(items), paint)
+    passed = sum(t.passed for t in results.tests)
+    lines += ["", f"{passed} of {len(results.tests)} tests passed. "
+                  f"Total: {_points(results.score)} / {_points(results.max_score)}"]
+    return "\n".join(lines)
+
+
+def _group(name: str, tests: list[TestResult], paint) -> list[str]:
+    score = sum(t.score for t in tests)
+    total = sum(t.max_score for t in tests)
+    ok = all(t.passed for t in tests)
+    mark = paint(GREEN, "✓") if ok else paint(RED, "✗")
+    label = name if len(name) <= 56 else name[:53] + "..."
+    lines = [f"  {mark} {label:<58} {_points(score):>6} / {_points(total)}"]
+    failed = [t for t in tests if not t.passed]
+    if len(failed) > 1 and len({t.output for t in failed}) == 1:  # one cause, said once
+        first, *rest = failed[0].output.splitlines() or ["failed"]
+        return lines + ["      " + first] + ["        " + r for r in rest]
+    for t in failed:
+        check = t.check if t.check != "graph" else None
+        first, *rest = t.output.splitlines() or ["failed"]
+        prefix = f"{_check_label(t)}: " if check else ""
+        lines.append("      " + prefix + first)
+        lines += ["        " + r for r in rest]
+    return lines
+
+
+def _check_label(t: TestResult) -> str:
+    return t.name.rsplit("(", 1)[-1].rstrip(")") if "(" in t.name else (t.check or "")

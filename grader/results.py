@@ -1,0 +1,71 @@
+"""The results of grading one submission: one entry per graded check, and the totals.
+
+This is the one model every output is made from: Gradescope's results.json
+(``gradescope``), the terminal report (``report``) and ``--json``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class TestResult:
+    """One graded item: a check of a node test, a range test or a graph test."""
+
+    name: str
+    number: str
+    max_score: float
+    score: float
+    visibility: str
+    output: str = ""               # the diagnosis (empty when passed)
+    node: str | None = None        # the node type, or None for a graph test
+    group: str = ""                # the node test's name or the graph's id and title
+    check: str | None = None
+    passed_cases: int = 0
+    total_cases: int = 0
+    tags: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return self.total_cases > 0 and self.passed_cases == self.total_cases
+
+
+@dataclass
+class Results:
+    """Everything a grading run found."""
+
+    assignment: str
+    tests: list[TestResult] = field(default_factory=list)
+    seed: int = 0
+    output: str = ""               # a message above all tests (e.g. a missing file)
+    execution_time: float = 0.0
+    student_output: str = ""       # what student code printed (instructors only)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def score(self) -> float:
+        return round(sum(t.score for t in self.tests), 6)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(t.max_score for t in self.tests), 6)
+
+    @property
+    def all_passed(self) -> bool:
+        return bool(self.tests) and all(t.passed for t in self.tests)
+
+    def __str__(self) -> str:
+        from grader.report import render
+
+        return render(self, color=False)
+
+
+def score_for(points: float, passed: int, total: int, partial: bool) -> float:
+    """Points earned: a fraction of them per passing case when partial credit is allowed."""
+    if total == 0:
+        return 0.0
+    if partial:
+        return round(points * passed / total, 6)
+    return float(points) if passed == total else 0.0

@@ -1,0 +1,307 @@
+"""The worker: the only process that runs student code.
+
+The grader starts it (``python -I -m grader.worker FD_IN FD_OUT``) in a folder holding a
+copy of the submission, sends it requests on a dedicated pipe and reads replies on another;
+the student's prints go to stdout/stderr, which the grader captures apart. A request names
+student classes and functions and carries input arrays, never expected values; a reply
+carries what student code returned, as plain arrays. Every failure of student code becomes
+a data reply (kind, message, the student's own traceback frames), never a crash of the loop.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from grader.protocol import ProtocolError, read_message, write_message
+
+ROOT = Path.cwd()
+
+
+class StudentError(Exception):
+    """Student code failed or returned something unusable; ``info`` goes into the reply."""
+
+    def __init__(self, info: dict[str, Any]):
+        super().__init__(info.get("message", ""))
+        self.info = info
+
+
+def describe_failure(error: BaseException, where: str) -> dict[str, Any]:
+    """A reply-ready account of an exception, with only the student's traceback frames."""
+    if isinstance(error, StudentError):
+        return error.info
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if _is_student(f.filename)]
+    lines = [f"{Path(f.filename).name}, line {f.lineno}, in {f.name}: {(f.line or '').strip()}" for f in frames]
+    kind = "not_implemented" if isinstance(error, NotImplementedError) else "exception"
+    if isinstance(error, SyntaxError) and error.filename and _is_student(error.filename):
+        lines = [f"{Path(error.filename).name}, line {error.lineno}: {(error.text or '').strip()}"]
+    message = f"{type(error).__name__}: {error}".strip().rstrip(":")
+    if len(message) > 500:
+        message = message[:497] + "..."
+    return {"kind": kind, "where": where, "message": message, "frames": lines[-8:]}
+
+
+def _is_student(filename: str) -> bool:
+    try:
+        return Path(filename).resolve().is_relative_to(ROOT)
+    except (OSError, ValueError):
+        return False
+
+
+def to_array(value: Any, what: str = "the result") -> np.ndarray:
+    """A student's return value as a plain numeric array, or StudentError saying why not."""
+    try:
+        array = np.array(value, copy=True, subok=False)
+    except BaseException as e:  # odd __array__ implementations
+        raise StudentError({"kind": "bad_return", "message": f"{what} is a {type(value).__name__} "
+                            f"that numpy cannot turn into an array ({type(e).__name__})"}) from None
+    if array.dtype.kind not in "biuf":
+        raise StudentError({"kind": "bad_return", "message": f"{what} is a {type(value).__name__}, "
+                            "not a numpy array of numbers"})
+    if array.dtype.kind == "b":
+        array = array.astype(np.float64)
+    return array
+
+
+def as_gradients(result: Any, count: int, what: str) -> list[np.ndarray | None]:
+    """backward's result as one entry per input: a tuple or list, or one array when unary."""
+    if isinstance(result, (tuple, list)) and (len(result) == count or count != 1):
+        entries = list(result)
+    elif count == 1:
+        entries = [result]
+    else:
+        raise StudentError({"kind": "bad_return", "message": f"{what} returned a "
+                            f"{type(result).__name__}; it must return a tuple of {count} gradients"})
+    if len(entries) != count:
+        raise StudentError({"kind": "bad_return", "message": f"{what} returned {len(entries)} "
+                            f"gradient{'s' if len(entries) != 1 else ''}; it must return {count}, "
+                            "one per forward input"})
+    return [None if e is None else to_array(e, f"{what}'s gradient {i + 1}") for i, e in enumerate(entries)]
+
+
+class Worker:
+    """Serves requests: load the student files, then run programs of calls on them."""
+
+    def __init__(self) -> None:
+        self.symbols: dict[str, Any] = {}
+        self.handles: dict[int, Any] = {}
+        self.arity: dict[int, int] = {}
+
+    # -- loading -------------------------------------------------------------------------------
+
+    def load(self, request: dict) -> dict:
+        sys.path.insert(0, str(ROOT))
+        files: dict[str, Any] = {}
+        modules = {}
+        for name in request["files"]:
+            try:
+                modules[name] = self._import(ROOT / name)
+                files[name] = None
+            except BaseException as e:  # SystemExit at import time included
+                files[name] = describe_failure(e, f"importing {name}")
+        found = {}
+        for symbol, file in request["symbols"].items():
+            module = modules.get(file)
+            obj = getattr(module, symbol, None) if module is not None else None
+            found[symbol] = self._describe(obj)
+            if obj is not None:
+                self.symbols[symbol] = obj
+        return {"files": files, "symbols": found}
+
+    @staticmethod
+    def _import(path: Path):
+        name = path.stem
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+        return module
+
+    @staticmethod
+    def _describe(obj: Any) -> dict:
+        if obj is None:
+            return {"found": False}
+        info: dict[str, Any] = {"found": True, "kind": "class" if inspect.isclass(obj) else
+                                "function" if callable(obj) else type(obj).__name__}
+        for method in ("__init__", "forward", "backward") if inspect.isclass(obj) else ("__call__",):
+            target = getattr(obj, method, None) if inspect.isclass(obj) else obj
+            info[method] = _signature(target, skip_self=inspect.isclass(obj))
+        return info
+
+    # -- programs of calls -------------------------------------------------------------------------
+
+    def run(self, request: dict) -> dict:
+        return {"results": [self._step(step) for step in request["steps"]]}
+
+    def _step(self, step: dict) -> dict:
+        try:
+            return {"ok": getattr(self, "_do_" + step["do"])(step)}
+        except BaseException as e:  # a student's SystemExit must not end the worker
+            if isinstance(e, KeyboardInterrupt):
+                raise
+            return {"error": describe_failure(e, step.get("where", step["do"]))}
+
+    def _new(self, cls_name: str, attrs: dict) -> Any:
+        cls = self.symbols.get(cls_name)
+        if cls is None:
+            raise StudentError({"kind": "missing", "message": f"there is no class {cls_name}"})
+        return cls(**attrs)
+
+    def _do_new(self, step: dict) -> int:
+        handle = step["as"]
+        self.handles.pop(handle, None)
+        self.arity[handle] = step["arity"]
+        self.handles[handle] = self._new(step["cls"], step.get("attrs", {}))
+        return handle
+
+    def _instance(self, step: dict) -> Any:
+        if step["handle"] not in self.handles:
+            raise StudentError({"kind": "skipped", "message": "not run: the instance could not be created"})
+        return self.handles[step["handle"]]
+
+    def _do_forward(self, step: dict) -> dict:
+        obj = self._instance(step)
+        inputs = [np.array(x) for x in step["inputs"]]
+        out = to_array(obj.forward(*inputs), "forward's output")
+        return {"out": out, "inputs_after": inputs}
+
+    def _do_backward(self, step: dict) -> dict:
+        obj = self._instance(step)
+        grad = np.array(step["grad"])
+        result = obj.backward(grad)
+        return {"grads": as_gradients(result, self.arity[step["handle"]], "backward"), "grad_after": grad}
+
+    def _do_forward_many(self, step: dict) -> dict:
+        """Forward of fresh instances on perturbed copies of the inputs (finite differences)."""
+        base = [np.array(x) for x in step["inputs"]]
+        outs = []
+        for p in step["perturb"]:
+            inputs = [x.copy() for x in base]
+            target = inputs[p["input"]]
+            if "index" in p:
+                target.flat[p["index"]] += p["step"]
+            else:
+                target += p["step"] * np.asarray(p["direction"])
+            obj = self._new(step["cls"], step.get("attrs", {}))
+            outs.append(to_array(obj.forward(*inputs), "forward's output"))
+        return {"outs": outs}
+
+    def _do_graph(self, step: dict) -> dict:
+        """The spec's graph on student nodes, run by the grader's driver."""
+        from grader.driver import NodeCallError, run_graph
+
+        graph = _graph_from(step)
+        try:
+            run = run_graph(graph, lambda gn: self._new(gn.type, gn.attributes), step["inputs"], to_array)
+        except NodeCallError as e:
+            node_type = next((n.type for n in graph.nodes if n.name == e.node), None) or e.node
+            info = describe_failure(e.error, f"{node_type}.{e.phase}")
+            raise StudentError({**info, "node": e.node, "phase": e.phase}) from None
+        return {"values": run.values, "grads": run.grads, "upstream": run.upstream, "returned": run.returned}
+
+    def _do_driver(self, step: dict) -> dict:
+        """The student's topological_sort and backward on a graph of provided nodes."""
+        from grader.driver import build_vars
+        from grader.nodes import reference_class
+
+        graph = _graph_from(step)
+        classes = {name: reference_class(_node_type(name, t)) for name, t in step["types"].items()}
+        env = build_vars(graph, lambda gn: classes[gn.type](**gn.attributes), step["inputs"])
+        names = {id(v): k for k, v in env.items()}
+        output = env[graph.output]
+        sort = self.symbols.get("topological_sort")
+        reply: dict[str, Any] = {}
+        if sort is not None:
+            try:
+                order = sort(output)
+                reply["order"] = [names.get(id(v), "?") for v in list(order)]
+            except BaseException as e:
+                reply["order_error"] = describe_failure(e, "topological_sort")
+        runs = []
+        for _ in range(2):  # twice: the second must give the same grads, not double
+            try:
+                self.symbols["backward"](output)
+                runs.append({k: None if v.grad is None else to_array(v.grad, f"{k}.grad")
+                             for k, v in env.items()})
+            except BaseException as e:
+                runs.append({"$error": describe_failure(e, "backward")})
+                break
+        reply["runs"] = runs
+        return reply
+
+
+def _graph_from(step: dict):
+    """A GraphTest from a request's graph (nodes wired by name; expressions as text)."""
+    from grader.spec.expr import parse_expression
+    from grader.spec.model import GraphNode, GraphTest
+
+    nodes = []
+    for n in step["nodes"]:
+        expression = parse_expression(n["expr"], n["args"]) if n.get("expr") else None
+        nodes.append(GraphNode(n["name"], n.get("type"), n["args"], n.get("attrs", {}), expression))
+    return GraphTest("request", "", [], nodes, step["output"], [], None, 0.0)
+
+
+def _node_type(name: str, spec: dict):
+    """A provided node type rebuilt from the request (its reference expression as text)."""
+    from grader.spec.expr import parse_expression
+    from grader.spec.model import Draw, Input, NodeType
+
+    inputs = [Input(i, (), "float64", Draw("normal"), True) for i in spec["inputs"]]
+    scope = list(spec["inputs"]) + list(spec["attributes"])
+    reference = parse_expression(spec["reference"], scope, list(spec["attributes"]))
+    return NodeType(name, None, True, "", dict(spec["attributes"]), inputs, reference, [], None, [])
+
+
+def _signature(target: Any, skip_self: bool) -> dict | None:
+    try:
+        sig = inspect.signature(target)
+    except (TypeError, ValueError):
+        return None
+    params = list(sig.parameters.values())
+    if skip_self and params and params[0].kind in (params[0].POSITIONAL_ONLY, params[0].POSITIONAL_OR_KEYWORD):
+        params = params[1:]
+    return {"positional": [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)],
+            "required": sum(1 for p in params if p.default is p.empty
+                            and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)),
+            "varargs": any(p.kind == p.VAR_POSITIONAL for p in params),
+            "keywords": [p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)],
+            "varkw": any(p.kind == p.VAR_KEYWORD for p in params)}
+
+
+def serve(fd_in: int, fd_out: int) -> None:
+    """Answer requests until the grader closes the channel."""
+    worker = Worker()
+    while True:
+        try:
+            request = read_message(fd_in)
+        except ProtocolError:
+            return
+        op = request.get("op")
+        if op == "load":
+            reply = worker.load(request)
+        elif op == "run":
+            reply = worker.run(request)
+        elif op == "ping":
+            reply = {"pong": True}
+        else:
+            reply = {"error": {"kind": "protocol", "message": f"unknown op {op!r}"}}
+        write_message(fd_out, reply)
+
+
+def main(argv: list[str]) -> None:
+    fd_in, fd_out = int(argv[1]), int(argv[2])
+    serve(fd_in, fd_out)
+    sys.stdout.flush()
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main(sys.argv)
