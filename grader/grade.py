@@ -155,6 +155,7 @@ class _Grading:
             except WorkerFailure as e:
                 why = _failure_text(e, f"{node.name}")
                 outcomes = self._all_failed(run.points if test.kind == "node" else {"range": 1}, cases, why)
+                self.blocked[node.name] = f"{why} (so its remaining tests were not run)"
                 self.sandbox.restart()
         return [self._result(test, check, outcome, f"{number}.{k + 1}")
                 for k, (check, outcome) in enumerate(outcomes.items())]
@@ -201,7 +202,8 @@ class _Grading:
             try:
                 (reply,) = self._run([graph_step(concrete, inputs, self.assignment.nodes, driver)])
             except WorkerFailure as e:
-                outcome.record(label, _failure_text(e, f"graph {graph.id}"))
+                blocked = _failure_text(e, f"graph {graph.id}")
+                outcome.record(label, blocked)
                 self.sandbox.restart()
                 continue
             judge = judge_student_driver if driver else judge_grader_driver

@@ -53,11 +53,10 @@ class Sandbox:
         to_worker_r, self._to_worker = os.pipe()
         self._from_worker, from_worker_w = os.pipe()
         self._output = open(self.output_path, "ab")
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONDONTWRITEBYTECODE": "1",
-               "PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
                "MKL_NUM_THREADS": "1", "HOME": str(self.folder)}
         self.proc = subprocess.Popen(
-            [sys.executable, "-I", "-m", "grader.worker", str(to_worker_r), str(from_worker_w)],
+            [sys.executable, "-I", "-u", "-B", "-m", "grader.worker", str(to_worker_r), str(from_worker_w)],
             cwd=self.folder, stdin=subprocess.DEVNULL, stdout=self._output, stderr=subprocess.STDOUT,
             pass_fds=(to_worker_r, from_worker_w), start_new_session=True, env=env,
             preexec_fn=None)

@@ -1,0 +1,88 @@
+"""Grading real student mistakes and real unusual-but-correct work.
+
+``tests/corpus/students/<assignment>/<case>/`` holds a buggy submission and ``expect.yaml``::
+
+    node: Linear                 # the node (or "graph <id>" / "driver") that must lose points
+    diagnosis: sum over axis 0   # text the diagnosis of that failure should contain
+    why: db not summed over the batch
+
+Each must lose points on a test that names the node; at least 80% must also get the right
+diagnosis. ``tests/corpus/correct/<assignment>/<case>/`` holds correct but unusual work,
+which must get full marks.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from grader.grade import grade_submission
+
+ROOT = Path(__file__).resolve().parents[2]
+STUDENTS = ROOT / "tests" / "corpus" / "students"
+CORRECT = ROOT / "tests" / "corpus" / "correct"
+
+
+def submissions(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.glob("*/*") if p.is_dir())
+
+
+def expectation(case: Path) -> dict:
+    return yaml.safe_load((case / "expect.yaml").read_text("utf-8"))
+
+
+def failing_tests(results, target: str):
+    if target.startswith("graph "):
+        return [t for t in results.tests if t.check == "graph" and t.group.startswith(target[6:] + ":")
+                and t.score < t.max_score]
+    if target == "driver":
+        return [t for t in results.tests if t.check == "graph" and t.score < t.max_score]
+    return [t for t in results.tests if t.node == target and t.score < t.max_score]
+
+
+@pytest.fixture(scope="module")
+def graded():
+    cache = {}
+
+    def grade(case: Path):
+        if case not in cache:
+            cache[case] = grade_submission(ROOT / "assignments" / case.parent.name, case, seed=1234)
+        return cache[case]
+
+    return grade
+
+
+@pytest.mark.parametrize("case", submissions(STUDENTS), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_buggy_submission_loses_points_on_its_node(case, graded):
+    want = expectation(case)
+    results = graded(case)
+    assert results.score < results.max_score, f"{case.name} got full marks"
+    assert failing_tests(results, want["node"]), (
+        f"{case.name}: no test of {want['node']} lost points; failures: "
+        + "; ".join(t.name for t in results.tests if t.score < t.max_score))
+
+
+def test_most_buggy_submissions_get_the_right_diagnosis(graded):
+    cases = submissions(STUDENTS)
+    assert len(cases) >= 30, "the corpus needs at least 30 buggy submissions"
+    wrong = []
+    for case in cases:
+        want = expectation(case)
+        outputs = " | ".join(t.output for t in failing_tests(graded(case), want["node"]))
+        if want["diagnosis"].lower() not in outputs.lower():
+            wrong.append(f"{case.parent.name}/{case.name}: wanted {want['diagnosis']!r}, got {outputs[:300]!r}")
+    assert len(wrong) <= 0.2 * len(cases), "\n".join(wrong)
+
+
+@pytest.mark.parametrize("case", submissions(CORRECT), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_unusual_correct_submission_gets_full_marks(case, graded):
+    results = graded(case)
+    lost = [f"{t.name}: {t.output}" for t in results.tests if t.score < t.max_score]
+    assert not lost, "\n".join(lost)
+    assert results.score == results.max_score
+
+
+def test_the_correct_corpus_is_large_enough():
+    assert len(submissions(CORRECT)) >= 10
