@@ -109,57 +109,64 @@ class NodeTestRun:
         return {"do": "new", "as": handle, "cls": self.node.name, "attrs": self.test.attributes,
                 "arity": self.arity, "where": f"{self.node.name}(...)"}
 
-    def first_program(self) -> list[dict]:
-        """New instances and all forwards (for independence: two instances, both forwards)."""
-        steps = []
-        for i, case in enumerate(self.cases):
-            steps += [self._new(3 * i), self._forward_step(3 * i, case)]
-            if self.pairs:
-                other = self.cases[(i + 1) % len(self.cases)]
-                steps += [self._new(3 * i + 1), self._new(3 * i + 2),
-                          self._forward_step(3 * i + 1, case), self._forward_step(3 * i + 2, other)]
-        return steps
-
     def _forward_step(self, handle: int, case: Case) -> dict:
         return {"do": "forward", "handle": handle, "inputs": list(case.inputs.values()),
                 "where": f"{self.node.name}.forward"}
 
-    def take_first(self, replies: list[dict]) -> None:
-        """Record the forwards; draw each case's upstream gradient and compute the reference."""
-        it = iter(replies)
-        for case in self.cases:
-            case.replies["new"], case.replies["forward"] = next(it), next(it)
-            if self.pairs:
-                case.replies["pair"] = [next(it) for _ in range(4)]
-            shape = None
+    def _backward_step(self, handle: int, case: Case) -> dict:
+        g = case.grad_output if case.grad_output is not None else np.zeros(())
+        return {"do": "backward", "handle": handle, "grad": g, "where": f"{self.node.name}.backward"}
+
+    def probe_program(self) -> list[dict]:
+        """Without a reference, the output's shape (for grad_output) comes from a forward of
+        the student's own, on throwaway instances."""
+        if self.node.reference is not None:
+            return []
+        return [step for i, case in enumerate(self.cases)
+                for step in (self._new(-1 - i), self._forward_step(-1 - i, case))]
+
+    def prepare(self, probe: list[dict]) -> None:
+        """Draw each case's upstream gradient and compute what the reference expects."""
+        for i, case in enumerate(self.cases):
             if self.node.reference is not None:
                 shape = node_result(self.node, self.test.attributes, case.inputs).output.shape
-            elif "ok" in case.replies["forward"]:
-                shape = case.replies["forward"]["ok"]["out"].shape
-            if shape is None:
-                continue
+            else:
+                reply = probe[2 * i + 1]
+                if "ok" not in reply:
+                    continue
+                shape = reply["ok"]["out"].shape
             case.grad_output = self.rng.normal(size=shape)
             if self.node.reference is not None:
                 case.expected = node_result(self.node, self.test.attributes, case.inputs, case.grad_output)
                 case.ignores_upstream = node_result(self.node, self.test.attributes, case.inputs)
 
-    def second_program(self) -> list[dict]:
+    def main_program(self) -> list[dict]:
+        """Per case: one instance's forward then backward; the finite-difference forwards;
+        two more instances, both forwards before both backwards."""
         steps = []
         for i, case in enumerate(self.cases):
-            g = case.grad_output if case.grad_output is not None else np.zeros(())
-            steps.append({"do": "backward", "handle": 3 * i, "grad": g, "where": f"{self.node.name}.backward"})
-            if self.pairs:
-                other = self.cases[(i + 1) % len(self.cases)]
-                g2 = other.grad_output if other.grad_output is not None else np.zeros(())
-                steps += [{"do": "backward", "handle": 3 * i + 1, "grad": g, "where": f"{self.node.name}.backward"},
-                          {"do": "backward", "handle": 3 * i + 2, "grad": g2, "where": f"{self.node.name}.backward"}]
+            steps += [self._new(3 * i), self._forward_step(3 * i, case), self._backward_step(3 * i, case)]
             if "numeric" in self.points and self.test.kind == "node":
                 case.replies["plan"] = self._perturbations(case)
                 steps.append({"do": "forward_many", "cls": self.node.name, "attrs": self.test.attributes,
                               "inputs": list(case.inputs.values()),
                               "perturb": [p for _, p in case.replies["plan"]],
                               "where": f"{self.node.name}.forward"})
+            if self.pairs:
+                other = self.cases[(i + 1) % len(self.cases)]
+                steps += [self._new(3 * i + 1), self._new(3 * i + 2),
+                          self._forward_step(3 * i + 1, case), self._forward_step(3 * i + 2, other),
+                          self._backward_step(3 * i + 1, case), self._backward_step(3 * i + 2, other)]
         return steps
+
+    def take_main(self, replies: list[dict]) -> None:
+        it = iter(replies)
+        for case in self.cases:
+            case.replies["new"], case.replies["forward"], case.replies["backward"] = next(it), next(it), next(it)
+            if "plan" in case.replies:
+                case.replies["many"] = next(it)
+            if self.pairs:
+                case.replies["pair"] = [next(it) for _ in range(6)]
 
     def _perturbations(self, case: Case) -> list[tuple[int, dict]]:
         """(input index, perturbation) pairs: ±h per element, or ±h along random directions."""
@@ -179,15 +186,6 @@ class NodeTestRun:
                     plan += [(k, {"input": k, "direction": v, "step": h}),
                              (k, {"input": k, "direction": v, "step": -h})]
         return plan
-
-    def take_second(self, replies: list[dict]) -> None:
-        it = iter(replies)
-        for case in self.cases:
-            case.replies["backward"] = next(it)
-            if self.pairs:
-                case.replies["pair_backward"] = [next(it), next(it)]
-            if "plan" in case.replies:
-                case.replies["many"] = next(it)
 
     # -- judging -----------------------------------------------------------------------------------
 
@@ -314,43 +312,45 @@ class NodeTestRun:
         problem = self._failed(case, "new", "forward", "backward")
         if problem:
             return problem
-        for name, before, after in zip(case.inputs, case.inputs.values(), case.replies["forward"]["ok"]["inputs_after"]):
-            if not np.array_equal(before, after, equal_nan=True):
-                return f"forward modified its input {name} in place; work on a copy (e.g. x = x.copy())"
+        for phase in ("forward", "backward"):
+            kept = case.replies[phase]["ok"]["inputs_after"]
+            for name, before, after in zip(case.inputs, case.inputs.values(), kept):
+                if not np.array_equal(before, after, equal_nan=True):
+                    return (f"{phase} modified the input {name} in place (the array forward was given); "
+                            "work on a copy (e.g. x = x.copy())")
         after = case.replies["backward"]["ok"]["grad_after"]
         if not np.array_equal(case.grad_output, after, equal_nan=True):
             return "backward modified grad_output in place; compute a new array instead"
         return None
 
     def check_independence(self, case: Case, i: int) -> str | None:
-        replies = case.replies.get("pair", []) + case.replies.get("pair_backward", [])
-        for reply in replies:
-            if "error" in reply:
-                return error_text(reply["error"])
-        if len(replies) < 6:
+        """Two instances alive at once must give what one instance alone gives."""
+        pair = case.replies.get("pair")
+        if pair is None:
             return "not run"
+        problem = self._failed(case, "new", "forward", "backward")
+        if problem:
+            return problem  # one instance alone fails: nothing to compare two instances with
         other = self.cases[(i + 1) % len(self.cases)]
-        first, second = self._grads(replies[4]), self._grads(replies[5])
-        for got, mine, theirs in ((first, case, other), (second, other, case)):
-            want = mine.expected or self._own(mine)
-            if want is None:
-                continue
-            if self._judge_grads(got, mine, want) is not None:
-                if theirs is not mine and (theirs.expected or self._own(theirs)) is not None and \
-                        self._judge_grads(got, theirs, theirs.expected or self._own(theirs)) is None:
-                    return (f"with two {self.node.name} instances alive, one backward used the other's "
-                            "forward: keep what backward needs on self, not on the class or in globals")
+        alone = [(case.replies["forward"], case.replies["backward"]),
+                 (other.replies["forward"], other.replies["backward"])]
+        together = [(pair[2], pair[4]), (pair[3], pair[5])]
+        tol = self.test.settings.tolerance
+        for (fwd1, bwd1), (fwd2, bwd2) in zip(alone, together):
+            if "ok" not in fwd1 or "ok" not in bwd1:
+                continue  # the other case fails alone; its own checks say why
+            for reply in (pair[0], pair[1], fwd2, bwd2):
+                if "error" in reply:
+                    return (f"with two {self.node.name} instances alive, {error_text(reply['error'])}; "
+                            "one instance alone works: keep state on self, not on the class")
+            same = _close(fwd1["ok"]["out"], fwd2["ok"]["out"], tol) and all(
+                (a is None and b is None) or (a is not None and b is not None and _close(a, b, tol))
+                for a, b in zip(bwd1["ok"]["grads"], bwd2["ok"]["grads"]))
+            if not same:
                 return (f"with two {self.node.name} instances alive (both forwards, then both backwards), "
-                        "a backward is wrong: keep per-instance state on self")
+                        "a backward used the other instance's forward: keep what backward needs on self, "
+                        "not on the class or in globals")
         return None
-
-    def _own(self, case: Case) -> Result | None:
-        """Without a reference: the student's own single-instance results stand in."""
-        reply = case.replies.get("backward", {})
-        if "ok" not in reply:
-            return None
-        grads = {inp.name: g for inp, g in zip(self.test.inputs, reply["ok"]["grads"]) if inp.graded}
-        return Result(case.replies["forward"]["ok"]["out"], case.inputs, grads)
 
     def check_range(self, case: Case) -> str | None:
         problem = self._failed(case, "new", "forward", "backward")
@@ -364,6 +364,10 @@ class NodeTestRun:
                 return (f"the gradient of {inp.name} has NaN or inf for inputs as large as {_largest(case)}; "
                         "compute it from stable forward values")
         return None
+
+
+def _close(a: np.ndarray, b: np.ndarray, tol) -> bool:
+    return np.shape(a) == np.shape(b) and bool(np.allclose(a, b, rtol=tol.rtol, atol=tol.atol, equal_nan=True))
 
 
 def _largest(case: Case) -> str:

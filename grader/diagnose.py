@@ -56,9 +56,9 @@ def compare(got: np.ndarray, want: np.ndarray, *, what: str, rtol: float, atol: 
         return f"{what} contains {kind}{where}; expected {fmt(want[bad][0]) if got.ndim else fmt(want)}"
     if allclose(got, want, rtol, atol):
         return None
-    return (_factor(got, want, what, rtol, atol, factors)
+    return (_alternative(got, want, what, rtol, atol, alternatives)
+            or _factor(got, want, what, rtol, atol, factors)
             or _transposed(got, want, what, rtol, atol)
-            or _alternative(got, want, what, rtol, atol, alternatives)
             or _sign_region(got, want, what, rtol, atol, inputs)
             or _generic(got, want, what, rtol, atol))
 
@@ -93,8 +93,8 @@ def _factor(got, want, what, rtol, atol, factors) -> str | None:
     if not allclose(got, scale * want, max(rtol, 1e-6), atol):
         return None
     candidates = {}
-    for name, value in factors.items():  # the case's dims first: "N times" says more than "4 ×"
-        if value not in (0, 1):
+    for name, value in factors.items():  # the case's dims first: "N times" says more than "5 ×"
+        if value not in (0, 1, 2, 4):  # a dim of 2 or 4 would be confused with a factor 2 or 4
             candidates[name] = float(value)
             candidates[f"1/{name}"] = 1.0 / value
     for name, value in {"-1": -1.0, "2": 2.0, "½": 0.5, "-2": -2.0, "-½": -0.5, "4": 4.0, "¼": 0.25}.items():

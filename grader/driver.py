@@ -31,6 +31,10 @@ class GraphRun:
     returned: dict[str, list[np.ndarray | None]]
 
 
+class GradientShapeError(ValueError):
+    """A node's backward returned a gradient shaped unlike its input."""
+
+
 class NodeCallError(Exception):
     """A node's forward or backward raised; names the node and the phase."""
 
@@ -86,7 +90,7 @@ def run_graph(graph: GraphTest, make_node: MakeNode, inputs: Mapping[str, Any],
             arg_grads = [pulled.get(id(leaves[a]), None) for a in node.args]
         else:
             try:
-                result = objects[node.name].backward(grads[node.name].copy())
+                result = objects[node.name].backward(np.array(grads[node.name], dtype=np.float64))
                 arg_grads = [None if g is None else to_array(g) for g in _as_tuple(result, len(node.args))]
             except Exception as e:
                 raise NodeCallError(node.name, "backward", e) from e
@@ -97,9 +101,10 @@ def run_graph(graph: GraphTest, make_node: MakeNode, inputs: Mapping[str, Any],
         for arg, g in zip(node.args, arg_grads):
             if isinstance(arg, str) and g is not None:
                 if np.shape(g) != np.shape(values[arg]):
-                    raise NodeCallError(node.name, "backward", ValueError(
-                        f"the gradient for {arg} has shape {np.shape(g)}, {arg} has shape {np.shape(values[arg])}"))
-                grads[arg] = grads[arg] + g
+                    from grader.diagnose import shape_message
+                    raise NodeCallError(node.name, "backward", GradientShapeError(
+                        shape_message(np.asarray(g), values[arg], f"the gradient for {arg}")))
+                grads[arg] = np.asarray(grads[arg] + g)  # 0-d stays an array, not a numpy scalar
     return GraphRun(values, grads, upstream, returned)
 
 

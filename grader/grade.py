@@ -149,8 +149,9 @@ class _Grading:
             outcomes = self._all_failed(run.points if test.kind == "node" else {"range": 1}, cases, blocked)
         else:
             try:
-                run.take_first(self._run(run.first_program()))
-                run.take_second(self._run(run.second_program()))
+                probe = run.probe_program()
+                run.prepare(self._run(probe) if probe else [])
+                run.take_main(self._run(run.main_program()))
                 outcomes = run.judge()
             except WorkerFailure as e:
                 why = _failure_text(e, f"{node.name}")
@@ -202,8 +203,8 @@ class _Grading:
             try:
                 (reply,) = self._run([graph_step(concrete, inputs, self.assignment.nodes, driver)])
             except WorkerFailure as e:
-                blocked = _failure_text(e, f"graph {graph.id}")
-                outcome.record(label, blocked)
+                outcome.record(label, _failure_text(e, f"graph {graph.id}"))
+                blocked = f"not run: an earlier case {'ran past the time limit' if e.kind == 'timeout' else 'crashed'}"
                 self.sandbox.restart()
                 continue
             judge = judge_student_driver if driver else judge_grader_driver

@@ -31,12 +31,23 @@ class ReferenceNode:
         self._out = self.node_type.reference.evaluate({**self.attributes, **dict(zip(names, self._leaves))})
         return self._out.value
 
-    def backward(self, grad_output: Any) -> tuple[np.ndarray | None, ...]:
+    def backward(self, grad_output: Any) -> Any:
+        """One gradient per input, like a student's node: a bare array for a unary node, and
+        (as a hand-written Add would) possibly the same array object for several inputs."""
         if self._out is None:
             raise RuntimeError(f"{self.node_type.name}.backward called before forward")
-        grads = backward(self._out, np.broadcast_to(as_array(grad_output), self._out.shape))
-        return tuple(None if leaf.value.dtype.kind in "iu" else grads.get(id(leaf), np.zeros(leaf.shape))
-                     for leaf in self._leaves)
+        seed = as_array(grad_output)
+        if seed.shape != self._out.shape:
+            seed = np.broadcast_to(seed, self._out.shape).copy()
+        grads = backward(self._out, seed)
+        result = tuple(None if leaf.value.dtype.kind in "iu" else _writable(grads.get(id(leaf), np.zeros(leaf.shape)))
+                       for leaf in self._leaves)
+        return result[0] if len(result) == 1 else result
+
+
+def _writable(g: np.ndarray) -> np.ndarray:
+    """Engine cotangents may be read-only broadcast views; students get ordinary arrays."""
+    return g if g.flags.writeable else g.copy()
 
 
 def reference_class(node_type: NodeType) -> type:

@@ -1,14 +1,14 @@
-"""The wire format between the grader and its worker: JSON headers and raw ``.npy`` arrays.
+"""The wire format between the grader and its worker: a JSON header and raw array bytes.
 
-A message is ``MAGIC``, the header's length (4 bytes, big-endian), the JSON header, then
-each array as ``.npy`` bytes, in order. Arrays inside the JSON are replaced by
-``{"$array": i}``. Arrays are read back with ``allow_pickle=False`` and only numeric and
-boolean dtypes are accepted, so no message can carry code or objects: never pickle.
+A message is ``MAGIC``, the header's length (4 bytes, big-endian), the JSON header, then the
+bytes of each array (C order), back to back. In the JSON, an array is replaced by
+``{"$array": i, "dtype": "<f8", "shape": [2, 3]}``; it is rebuilt with ``np.frombuffer``
+after checking that the dtype is a plain number or boolean type and that the byte count
+matches the shape. Nothing is ever unpickled, so no message can carry code or objects.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import struct
@@ -32,10 +32,10 @@ def encode(message: Any) -> bytes:
 
     def strip(value: Any) -> Any:
         if isinstance(value, np.ndarray):
-            buffer = io.BytesIO()
-            np.save(buffer, value, allow_pickle=False)
-            arrays.append(buffer.getvalue())
-            return {"$array": len(arrays) - 1}
+            if value.dtype.kind not in _KINDS or value.dtype.hasobject:
+                raise ProtocolError(f"an array of dtype {value.dtype} cannot be sent")
+            arrays.append(np.ascontiguousarray(value).tobytes())
+            return {"$array": len(arrays) - 1, "dtype": value.dtype.str, "shape": list(value.shape)}
         if isinstance(value, dict):
             return {str(k): strip(v) for k, v in value.items()}
         if isinstance(value, (list, tuple)):
@@ -49,15 +49,18 @@ def encode(message: Any) -> bytes:
     return b"".join([MAGIC, struct.pack(">I", len(header)), header, *arrays])
 
 
-def decode_array(data: bytes) -> np.ndarray:
-    """One ``.npy`` payload as an array, refusing pickles and non-numeric dtypes."""
+def decode_array(data: bytes, dtype: Any, shape: Any) -> np.ndarray:
+    """Raw bytes as an array of ``dtype`` and ``shape``, refusing anything but numbers."""
     try:
-        array = np.load(io.BytesIO(data), allow_pickle=False)
-    except Exception as e:  # malformed bytes, object arrays (need pickle), ...
-        raise ProtocolError(f"an array could not be read: {e}") from None
-    if not isinstance(array, np.ndarray) or array.dtype.kind not in _KINDS:
-        raise ProtocolError(f"an array of dtype {getattr(array, 'dtype', type(array))} is not allowed")
-    return array
+        dt = np.dtype(str(dtype))
+        shape = tuple(int(n) for n in shape)
+    except (TypeError, ValueError) as e:
+        raise ProtocolError(f"an array's dtype or shape is not valid: {e}") from None
+    if dt.kind not in _KINDS or dt.hasobject or dt.fields is not None or dt.subdtype is not None:
+        raise ProtocolError(f"an array of dtype {dt} is not allowed")
+    if any(n < 0 for n in shape) or int(np.prod(shape, dtype=np.int64)) * dt.itemsize != len(data):
+        raise ProtocolError("an array's byte count does not match its shape")
+    return np.frombuffer(data, dtype=dt).reshape(shape).copy()
 
 
 def read_exact(fd: int, count: int) -> bytes:
@@ -93,20 +96,22 @@ def receive(read) -> Any:
         raise ProtocolError(f"a message header is not valid: {e}") from None
     if any(n < 0 or n > MAX_ARRAY for n in sizes):
         raise ProtocolError("a message announces an array of impossible size")
-    arrays = [decode_array(read(n)) for n in sizes]
-    return _restore(body, arrays)
+    blob = read(sum(sizes)) if sizes else b""
+    offsets = np.cumsum([0] + sizes).tolist()
+    payloads = [blob[offsets[i]:offsets[i + 1]] for i in range(len(sizes))]
+    return _restore(body, payloads)
 
 
-def _restore(value: Any, arrays: list[np.ndarray]) -> Any:
+def _restore(value: Any, payloads: list[bytes]) -> Any:
     if isinstance(value, dict):
-        if set(value) == {"$array"}:
+        if "$array" in value:
             index = value["$array"]
-            if not isinstance(index, int) or not 0 <= index < len(arrays):
+            if not isinstance(index, int) or not 0 <= index < len(payloads):
                 raise ProtocolError("a message refers to an array it does not carry")
-            return arrays[index]
-        return {k: _restore(v, arrays) for k, v in value.items()}
+            return decode_array(payloads[index], value.get("dtype"), value.get("shape", ()))
+        return {k: _restore(v, payloads) for k, v in value.items()}
     if isinstance(value, list):
-        return [_restore(v, arrays) for v in value]
+        return [_restore(v, payloads) for v in value]
     return value
 
 

@@ -162,7 +162,7 @@ class Sandbox:
         chunks, left = [], count
         while left:
             self._wait(self._from_worker, deadline, write=False)
-            chunk = os.read(self._from_worker, min(left, 1 << 20))
+            chunk = os.read(self._from_worker, min(left, 8 << 20))
             if not chunk:
                 raise WorkerFailure("crash", self._death())
             chunks.append(chunk)

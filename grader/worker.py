@@ -93,6 +93,7 @@ class Worker:
         self.symbols: dict[str, Any] = {}
         self.handles: dict[int, Any] = {}
         self.arity: dict[int, int] = {}
+        self.inputs: dict[int, list[np.ndarray]] = {}  # what each instance's forward was given
 
     # -- loading -------------------------------------------------------------------------------
 
@@ -169,6 +170,7 @@ class Worker:
     def _do_forward(self, step: dict) -> dict:
         obj = self._instance(step)
         inputs = [np.array(x) for x in step["inputs"]]
+        self.inputs[step["handle"]] = inputs
         out = to_array(obj.forward(*inputs), "forward's output")
         return {"out": out, "inputs_after": inputs}
 
@@ -176,7 +178,8 @@ class Worker:
         obj = self._instance(step)
         grad = np.array(step["grad"])
         result = obj.backward(grad)
-        return {"grads": as_gradients(result, self.arity[step["handle"]], "backward"), "grad_after": grad}
+        return {"grads": as_gradients(result, self.arity[step["handle"]], "backward"), "grad_after": grad,
+                "inputs_after": self.inputs.get(step["handle"], [])}
 
     def _do_forward_many(self, step: dict) -> dict:
         """Forward of fresh instances on perturbed copies of the inputs (finite differences)."""
@@ -191,17 +194,21 @@ class Worker:
                 target += p["step"] * np.asarray(p["direction"])
             obj = self._new(step["cls"], step.get("attrs", {}))
             outs.append(to_array(obj.forward(*inputs), "forward's output"))
+        if outs and all(o.shape == outs[0].shape for o in outs):
+            return {"outs": np.stack(outs).astype(np.float64)}  # one array: one payload to send
         return {"outs": outs}
 
     def _do_graph(self, step: dict) -> dict:
         """The spec's graph on student nodes, run by the grader's driver."""
-        from grader.driver import NodeCallError, run_graph
+        from grader.driver import GradientShapeError, NodeCallError, run_graph
 
         graph = _graph_from(step)
         try:
             run = run_graph(graph, lambda gn: self._new(gn.type, gn.attributes), step["inputs"], to_array)
         except NodeCallError as e:
             node_type = next((n.type for n in graph.nodes if n.name == e.node), None) or e.node
+            if isinstance(e.error, GradientShapeError):
+                e.error = StudentError({"kind": "bad_return", "message": str(e.error)})
             info = describe_failure(e.error, f"{node_type}.{e.phase}")
             raise StudentError({**info, "node": e.node, "phase": e.phase}) from None
         return {"values": run.values, "grads": run.grads, "upstream": run.upstream, "returned": run.returned}
@@ -230,11 +237,25 @@ class Worker:
                 self.symbols["backward"](output)
                 runs.append({k: None if v.grad is None else to_array(v.grad, f"{k}.grad")
                              for k, v in env.items()})
+                runs[-1]["$shared"] = _shared_grads(env)
             except BaseException as e:
                 runs.append({"$error": describe_failure(e, "backward")})
                 break
         reply["runs"] = runs
         return reply
+
+
+def _shared_grads(env: dict) -> list[list[str]]:
+    """Pairs of Vars whose grad is one and the same array (a sign of aliasing bugs)."""
+    owners: dict[int, str] = {}
+    pairs = []
+    for name, var in env.items():
+        if isinstance(var.grad, np.ndarray):
+            if id(var.grad) in owners:
+                pairs.append([owners[id(var.grad)], name])
+            else:
+                owners[id(var.grad)] = name
+    return pairs
 
 
 def _graph_from(step: dict):

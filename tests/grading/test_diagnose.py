@@ -1,0 +1,80 @@
+"""Diagnoses: each common mistake gets its own short message, and right answers get none."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from grader.diagnose import compare, fmt
+
+W = np.arange(1.0, 7.0).reshape(2, 3)
+TOL = {"rtol": 1e-6, "atol": 1e-8}
+
+
+def check(got, want=W, **kw):
+    return compare(np.asarray(got, dtype=float), np.asarray(want, dtype=float), what="dW", **TOL, **kw)
+
+
+def test_right_answers_and_round_off_pass():
+    assert check(W) is None
+    assert check(W * (1 + 1e-9)) is None
+
+
+@pytest.mark.parametrize("got, kw, text", [
+    (W * 2, {}, "2 × the right value"),
+    (W / 2, {}, "½ × the right value"),
+    (-W, {}, "wrong sign"),
+    (W * 5, {"factors": {"N": 5}}, "N = 5 times the right value"),
+    (W / 5, {"factors": {"N": 5}}, "1/N of the right value"),
+    (W * 2, {"factors": {"N": 2}}, "2 × the right value"),
+    (W * 1.7, {}, "constant factor of 1.7"),
+    (np.ones((5, 2, 3)), {}, "sum over axis 0"),
+    (W.T, {}, "looks transposed"),
+    (np.array([1.0, 2, 3, 4, 5, 6]), {}, "right number of entries in the wrong shape"),
+    (np.where(W > 3, W, np.nan), {}, "contains NaN"),
+    (np.where(W > 3, W, np.inf), {}, "contains inf"),
+], ids=["2x", "half", "sign", "N", "1/N", "N=2 is 2x", "factor", "axis", "transposed-shape", "reshape", "nan", "inf"])
+def test_named_mistakes(got, kw, text):
+    message = check(got, **kw)
+    assert message and text in message, message
+
+
+def test_square_transpose():
+    s = np.array([[1.0, 2.0], [3.0, 4.0]])
+    assert "transpose of the right value" in check(s.T, s)
+
+
+def test_keepdims_hint():
+    assert "keepdims=True" in check(np.ones((2, 3)), np.ones((1, 3)))
+
+
+def test_zero_d_expected():
+    assert "0-d" in check(np.array([3.0]), np.array(3.0))
+
+
+def test_wrong_only_where_the_input_is_not_positive():
+    x = np.array([-1.0, 2.0, -3.0, 4.0])
+    want = np.where(x > 0, 1.0, 0.0)
+    assert "only where x <= 0" in compare(np.ones(4), want, what="dx", inputs={"x": x}, **TOL)
+
+
+def test_alternatives_name_the_mistake():
+    want, ones = np.array([0.5, -1.0, 2.0]), np.array([1.0, 1.0, 1.0])
+    message = compare(ones, want, what="dx", alternatives={"it ignores grad_output": ones}, **TOL)
+    assert "ignores grad_output" in message
+
+
+def test_small_arrays_are_shown_and_large_ones_summarised():
+    assert "expected [1., 2.], got [1., 5.]" in compare(np.array([1.0, 5.0]), np.array([1.0, 2.0]), what="dx", **TOL)
+    rng = np.random.default_rng(0)
+    big = rng.normal(size=(20, 20))
+    wrong = big.copy()
+    wrong[3, 7] += 5
+    wrong[1, 1] += 1
+    message = compare(wrong, big, what="dW", **TOL)
+    assert "2 of 400 entries" in message and "index (3, 7)" in message
+
+
+def test_fmt_is_short():
+    assert fmt(np.array(2.5)) == "2.5"
+    assert "shape (10, 10)" in fmt(np.zeros((10, 10)))
