@@ -235,7 +235,11 @@ class NodeTestRun:
             return problem
         if case.expected is None:
             return None
-        return self._judge_grads(self._grads(case.replies["backward"]), case, case.expected)
+        problem = self._judge_grads(self._grads(case.replies["backward"]), case, case.expected)
+        shown = [*case.inputs.values(), case.grad_output]
+        if problem and all(np.size(v) <= 8 for v in shown):
+            problem += f" (at {show_inputs(case)}, grad_output = {fmt(case.grad_output)})"
+        return problem
 
     def _judge_grads(self, grads: list, case: Case, expected: Result) -> str | None:
         wrong, right = [], []

@@ -35,6 +35,10 @@ class GradientShapeError(ValueError):
     """A node's backward returned a gradient shaped unlike its input."""
 
 
+class InputModifiedError(ValueError):
+    """A node's forward or backward changed an array it was given."""
+
+
 class NodeCallError(Exception):
     """A node's forward or backward raised; names the node and the phase."""
 
@@ -73,12 +77,15 @@ def run_graph(graph: GraphTest, make_node: MakeNode, inputs: Mapping[str, Any],
             objects[node.name] = (out, leaves)
             values[node.name] = out.value
             continue
+        copies = [a.copy() for a in args]
         try:
             obj = make_node(node)
             objects[node.name] = obj
             values[node.name] = to_array(obj.forward(*args))
         except Exception as e:
             raise NodeCallError(node.name, "forward", e) from e
+        _unchanged(node, args, copies, "forward")
+    kept = {name: np.array(v) for name, v in values.items()}
     grads = {name: np.zeros(np.shape(v)) for name, v in values.items()}
     grads[graph.output] = np.ones(np.shape(values[graph.output]))
     upstream, returned = {}, {}
@@ -94,6 +101,8 @@ def run_graph(graph: GraphTest, make_node: MakeNode, inputs: Mapping[str, Any],
                 arg_grads = [None if g is None else to_array(g) for g in _as_tuple(result, len(node.args))]
             except Exception as e:
                 raise NodeCallError(node.name, "backward", e) from e
+            _unchanged(node, [values[a] for a in node.args if isinstance(a, str)],
+                       [kept[a] for a in node.args if isinstance(a, str)], "backward")
             if len(arg_grads) != len(node.args):
                 raise NodeCallError(node.name, "backward", TypeError(
                     f"backward returned {len(arg_grads)} gradients for {len(node.args)} inputs"))
@@ -106,6 +115,16 @@ def run_graph(graph: GraphTest, make_node: MakeNode, inputs: Mapping[str, Any],
                         shape_message(np.asarray(g), values[arg], f"the gradient for {arg}")))
                 grads[arg] = np.asarray(grads[arg] + g)  # 0-d stays an array, not a numpy scalar
     return GraphRun(values, grads, upstream, returned)
+
+
+def _unchanged(node: GraphNode, arrays: list[np.ndarray], copies: list[np.ndarray], phase: str) -> None:
+    """Raise if a node changed the input arrays it was given (compared with copies)."""
+    names = [a for a in node.args if isinstance(a, str)] if phase == "backward" else \
+        [a if isinstance(a, str) else "a constant" for a in node.args]
+    for name, array, copy in zip(names, arrays, copies):
+        if not np.array_equal(array, copy, equal_nan=True):
+            raise NodeCallError(node.name, phase, InputModifiedError(
+                f"{phase} modified its input {name} in place; work on a copy (e.g. x = x.copy())"))
 
 
 class GraderVar:

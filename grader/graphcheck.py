@@ -103,6 +103,12 @@ def judge_student_driver(graph: GraphTest, types: Mapping[str, NodeType], inputs
         return error_text(reply["error"])
     run = reply["ok"]
     problem = _order_problem(graph, run)
+    if problem is None and run["runs"] and "$error" in run["runs"][0]:
+        error = run["runs"][0]["$error"]
+        hint = ""
+        if "iteration over a 0-d array" in error.get("message", "") or "is not iterable" in error.get("message", ""):
+            hint = " (a node with one input may return a bare array instead of a tuple: wrap it)"
+        return error_text(error) + hint
     if problem:
         return problem
     runs = run["runs"]
@@ -118,7 +124,7 @@ def judge_student_driver(graph: GraphTest, types: Mapping[str, NodeType], inputs
             return f"after backward, {name}.grad is None; every Var reachable from the output needs a grad"
         problem = compare(got, want, what=f"{name}.grad", rtol=tol.rtol, atol=tol.atol)
         if problem:
-            return problem + _driver_hint(name, got, want, consumers, expected, graph, tol)
+            return problem + _driver_hint(name, got, want, consumers, graph, first.get("$shared", []), tol)
     if len(runs) > 1:
         if "$error" in runs[1]:
             return "a second call of backward failed: " + error_text(runs[1]["$error"])
@@ -169,11 +175,24 @@ def _consumers(graph: GraphTest) -> dict[str, list[str]]:
 
 
 def _driver_hint(name: str, got: np.ndarray, want: np.ndarray, consumers: Mapping[str, list[str]],
-                 expected: Result, graph: GraphTest, tol: Tolerance) -> str:
-    users = consumers.get(name, [])
-    if len(users) > 1:
-        return (f" ({name} feeds {len(users)} nodes, {', '.join(users)}: add up the gradients from "
-                "every path with +=, do not overwrite)")
+                 graph: GraphTest, shared: list[list[str]], tol: Tolerance) -> str:
+    """What a wrong Var.grad most likely means about the student's backward."""
+    if name == graph.output:
+        return " (seed the output's grad with ones before walking the graph)"
+    for pair in shared:
+        if name in pair:
+            other = pair[0] if pair[1] == name else pair[1]
+            return (f" ({name}.grad and {other}.grad are one and the same array: store a copy, or add "
+                    f"with {name}.grad = {name}.grad + g instead of +=)")
+    if np.all(got == 0) and not np.all(want == 0):
+        return (" (its gradient never arrived: walk the topological order in reverse, from the output "
+                "back to the inputs)")
     if np.allclose(got, 2 * want, rtol=tol.rtol, atol=tol.atol):
         return " (counted twice: visit each Var once, in reverse topological order)"
+    users = consumers.get(name, [])
+    if len(users) > 1:
+        counts = {u: users.count(u) for u in users}
+        named = ", ".join(u if c == 1 else f"{u} (twice)" for u, c in counts.items())
+        return (f" ({name} is used {len(users)} times, by {named}: add up the gradients from every "
+                "use with +=, do not overwrite)")
     return ""

@@ -200,14 +200,14 @@ class Worker:
 
     def _do_graph(self, step: dict) -> dict:
         """The spec's graph on student nodes, run by the grader's driver."""
-        from grader.driver import GradientShapeError, NodeCallError, run_graph
+        from grader.driver import GradientShapeError, InputModifiedError, NodeCallError, run_graph
 
         graph = _graph_from(step)
         try:
             run = run_graph(graph, lambda gn: self._new(gn.type, gn.attributes), step["inputs"], to_array)
         except NodeCallError as e:
             node_type = next((n.type for n in graph.nodes if n.name == e.node), None) or e.node
-            if isinstance(e.error, GradientShapeError):
+            if isinstance(e.error, (GradientShapeError, InputModifiedError)):
                 e.error = StudentError({"kind": "bad_return", "message": str(e.error)})
             info = describe_failure(e.error, f"{node_type}.{e.phase}")
             raise StudentError({**info, "node": e.node, "phase": e.phase}) from None

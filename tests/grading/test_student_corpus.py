@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from grader.grade import grade_submission
+from grader.gradescope import to_gradescope, validation_errors
 
 ROOT = Path(__file__).resolve().parents[2]
 STUDENTS = ROOT / "tests" / "corpus" / "students"
@@ -58,6 +59,7 @@ def graded():
 def test_buggy_submission_loses_points_on_its_node(case, graded):
     want = expectation(case)
     results = graded(case)
+    assert not validation_errors(to_gradescope(results))
     assert results.score < results.max_score, f"{case.name} got full marks"
     assert failing_tests(results, want["node"]), (
         f"{case.name}: no test of {want['node']} lost points; failures: "
@@ -79,6 +81,7 @@ def test_most_buggy_submissions_get_the_right_diagnosis(graded):
 @pytest.mark.parametrize("case", submissions(CORRECT), ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_unusual_correct_submission_gets_full_marks(case, graded):
     results = graded(case)
+    assert not validation_errors(to_gradescope(results))
     lost = [f"{t.name}: {t.output}" for t in results.tests if t.score < t.max_score]
     assert not lost, "\n".join(lost)
     assert results.score == results.max_score
