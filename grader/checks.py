@@ -382,6 +382,8 @@ def error_text(error: dict) -> str:
     """A student-facing sentence for an error reply from the worker."""
     where = error.get("where", "your code")
     kind = error.get("kind")
+    if kind == "timeout":
+        return error.get("message", f"{where} ran past the time limit") + "; is there an endless loop?"
     if kind == "not_implemented":
         return f"{where} is not implemented yet (it raises NotImplementedError)"
     if kind in ("missing", "bad_return", "skipped"):

@@ -16,6 +16,9 @@ import numpy as np
 
 from grader.checks import Case, NodeTestRun, Outcome, error_text, make_cases
 from grader.graphcheck import graph_step, judge_grader_driver, judge_student_driver
+from grader.imports import DEFAULT_FORBIDDEN
+from grader.imports import scan as scan_imports
+from grader.protocol import calls_in
 from grader.results import Results, TestResult, score_for
 from grader.sandbox import Sandbox, WorkerFailure
 from grader.spec import load_assignment
@@ -35,10 +38,13 @@ def case_seed(base: int, title: str, visibility: str) -> int:
 
 
 def grade_submission(assignment_dir: str | Path, submission_dir: str | Path, *, visible_only: bool = False,
-                     seed: int | None = None, node: str | None = None, timeout: float = 30.0) -> Results:
+                     seed: int | None = None, node: str | None = None, timeout: float | None = None,
+                     hide: list[Path] = ()) -> Results:
     """Grade the submission in ``submission_dir`` against the assignment at ``assignment_dir``.
 
-    Raises SpecError for a bad spec; everything a student's code does becomes results.
+    ``timeout`` overrides the spec's per-call time limit; ``hide`` adds folders the worker
+    must not see (the results folder). Raises SpecError for a bad spec; everything a
+    student's code does becomes results.
     """
     started = time.monotonic()
     assignment, _ = load_assignment(assignment_dir)
@@ -50,8 +56,12 @@ def grade_submission(assignment_dir: str | Path, submission_dir: str | Path, *, 
         return results
     files = dict(submission.found)
     files.update({name: assignment.root / name for name in assignment.provided})
-    with Sandbox(files, timeout=timeout) as sandbox:
+    forbidden = set(DEFAULT_FORBIDDEN) | set(assignment.forbidden_imports)
+    hidden = [assignment.root, Path(submission_dir), *hide]
+    with Sandbox(files, limits=assignment.limits, hide=hidden, forbidden=sorted(forbidden),
+                 timeout=timeout) as sandbox:
         grading = _Grading(assignment, submission, sandbox, base, visible_only)
+        grading.scan(forbidden)
         grading.load()
         for number, node_type in enumerate(n for n in assignment.nodes.values() if not n.provided):
             if node in (None, node_type.name):
@@ -64,7 +74,8 @@ def grade_submission(assignment_dir: str | Path, submission_dir: str | Path, *, 
     results.output = "\n".join(grading.messages)
     results.execution_time = time.monotonic() - started
     results.extra = {"files": {k: str(v.relative_to(submission.folder)) for k, v in submission.found.items()},
-                     "missing": submission.missing}
+                     "missing": submission.missing, "protections": sandbox.protections.on,
+                     "not_available": sandbox.protections.off}
     return results
 
 
@@ -78,6 +89,17 @@ class _Grading:
         self.tests: list[TestResult] = []
         self.messages: list[str] = list(submission.notes)
         self.blocked: dict[str, str] = {}  # symbol -> why it cannot be called
+
+    def scan(self, forbidden: set[str]) -> None:
+        """Report forbidden imports before running anything (they are also blocked at run time)."""
+        for name, path in self.submission.found.items():
+            try:
+                source = path.read_text("utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+            for line, module in scan_imports(source, forbidden):
+                self.messages.append(f"{name}, line {line}: importing {module} is not allowed in "
+                                     "this assignment (use numpy and the standard library).")
 
     def load(self) -> None:
         for name in self.submission.missing:
@@ -156,15 +178,31 @@ class _Grading:
             except WorkerFailure as e:
                 why = _failure_text(e, f"{node.name}")
                 outcomes = self._all_failed(run.points if test.kind == "node" else {"range": 1}, cases, why)
-                self.blocked[node.name] = f"{why} (so its remaining tests were not run)"
-                self.sandbox.restart()
+                self._after_failure(e, node.name, why)
+            except (KeyError, TypeError, AttributeError, IndexError, ValueError) as e:
+                # a reply of the right protocol but the wrong shape: student code tampered with it
+                why = f"{node.name}: the worker's reply was malformed ({type(e).__name__})"
+                outcomes = self._all_failed(run.points if test.kind == "node" else {"range": 1}, cases, why)
+                self._after_failure(WorkerFailure("protocol", why), node.name, why)
+            else:
+                timeout = next((f for o in outcomes.values() for _, f in o.failures if "time limit" in f), None)
+                if timeout:
+                    self.blocked[node.name] = f"{timeout} (so its remaining tests were not run)"
         return [self._result(test, check, outcome, f"{number}.{k + 1}")
                 for k, (check, outcome) in enumerate(outcomes.items())]
 
+    def _after_failure(self, e: WorkerFailure, symbol: str, why: str) -> None:
+        """After a breach: the node is not called again, and a fresh worker takes over."""
+        self.blocked[symbol] = f"{why} (so its remaining tests were not run)"
+        if e.kind != "total":
+            self.sandbox.restart()
+
     def _run(self, steps: list[dict]) -> list[dict]:
-        reply = self.sandbox.request({"op": "run", "steps": steps})
+        reply = self.sandbox.request({"op": "run", "steps": steps}, calls=sum(calls_in(s) for s in steps))
         results = reply.get("results")
-        if not isinstance(results, list) or len(results) != len(steps):
+        if not isinstance(results, list) or len(results) != len(steps) or \
+                not all(isinstance(r, dict) and ("ok" in r or isinstance(r.get("error"), dict)) for r in results):
+            self.sandbox.kill()
             raise WorkerFailure("protocol", "the worker's reply does not match the request")
         return results
 
@@ -202,14 +240,21 @@ class _Grading:
                 continue
             try:
                 (reply,) = self._run([graph_step(concrete, inputs, self.assignment.nodes, driver)])
+                judge = judge_student_driver if driver else judge_grader_driver
+                problem = judge(concrete, self.assignment.nodes, inputs, reply, graph.settings.tolerance)
             except WorkerFailure as e:
                 outcome.record(label, _failure_text(e, f"graph {graph.id}"))
-                blocked = f"not run: an earlier case {'ran past the time limit' if e.kind == 'timeout' else 'crashed'}"
+                blocked = f"not run: an earlier case {'ran past the time limit' if e.kind == 'timeout' else 'failed'}"
+                if e.kind != "total":
+                    self.sandbox.restart()
+                continue
+            except (KeyError, TypeError, AttributeError, IndexError, ValueError) as e:
+                outcome.record(label, f"graph {graph.id}: the worker's reply was malformed ({type(e).__name__})")
                 self.sandbox.restart()
                 continue
-            judge = judge_student_driver if driver else judge_grader_driver
-            problem = judge(concrete, self.assignment.nodes, inputs, reply, graph.settings.tolerance)
             outcome.record(label, problem)
+            if problem and "time limit" in problem:
+                blocked = "not run: an earlier case ran past the time limit"
         self.tests.append(TestResult(
             name=f"graph {graph.id}: {graph.title}", number=f"{len(self.assignment.nodes) + 1}.{number}",
             max_score=graph.points, visibility=graph.settings.visibility, output=outcome.summary(),
@@ -246,6 +291,8 @@ def _graph_cases(graph: GraphTest, assignment: Assignment, rng: np.random.Genera
 
 
 def _failure_text(e: WorkerFailure, what: str) -> str:
+    if e.kind == "total":
+        return "not run: the submission ran past its total time limit"
     if e.kind == "timeout":
         return f"{what} ran past the time limit; is there an endless loop?"
     if e.kind == "crash":
@@ -269,7 +316,7 @@ def run(assignment_dir: str | Path, submission_dir: str | Path, results_path: st
     try:
         if not Path(submission_dir).is_dir():
             raise FileNotFoundError(f"{submission_dir} is not a folder")
-        results = grade_submission(assignment_dir, submission_dir, seed=seed)
+        results = grade_submission(assignment_dir, submission_dir, seed=seed, hide=[Path(results_path).resolve().parent])
     except SpecError as e:
         write_json_atomic(failure_results(
             "The autograder's assignment spec is broken; your instructor has been told:\n"

@@ -121,3 +121,13 @@ def write_message(fd: int, message: Any) -> None:
     while data:
         written = os.write(fd, data)
         data = data[written:]
+
+
+def calls_in(step: dict) -> int:
+    """How many student calls one step of a ``run`` request makes (for time budgets)."""
+    kind = step.get("do")
+    if kind == "forward_many":
+        return max(1, len(step.get("perturb", [])))
+    if kind in ("graph", "driver"):
+        return 2 * max(1, len(step.get("nodes", []))) + 4
+    return 1

@@ -1,27 +1,39 @@
-"""The grader's side of the worker: start it in a private folder, talk to it with deadlines,
-and kill it (with everything it started) when it hangs, crashes or is done.
+"""The grader's side of the worker: start it confined, talk to it with deadlines, and make
+sure that when it is done (or hangs, or crashes) nothing it started is left running.
 
 Student code never runs in the grader's process. The worker gets a copy of the submission
-in a fresh temporary folder, an empty stdin, its output captured to a file, and two
-dedicated pipes for the protocol.
+in a fresh private folder, an empty stdin, a pipe for its output (of which the first
+``output_kb`` are kept), two dedicated pipes for the protocol, hard resource limits, and,
+when the grader runs as root, its own network and mount namespaces and a dedicated
+unprivileged user (see ``confine``). ``protections`` says which of these are on.
 """
 
 from __future__ import annotations
 
+import ctypes
+import json
 import os
+import pwd
 import select
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from grader.protocol import ProtocolError, encode, receive
 
-OUTPUT_LIMIT = 64 * 1024
+WORKER_USER = "bpgrader"
+PR_SET_CHILD_SUBREAPER = 36
+
+DEFAULT_LIMITS = {"call_seconds": 10.0, "total_seconds": 600.0, "cpu_seconds": 600,
+                  "memory_mb": 4096, "processes": 64, "file_mb": 16, "open_files": 256,
+                  "output_kb": 64}
 
 
 class WorkerFailure(Exception):
@@ -33,43 +45,201 @@ class WorkerFailure(Exception):
         self.message = message
 
 
+@dataclass
+class Protections:
+    """What the sandbox could enforce on this machine, for the report."""
+
+    on: list[str] = field(default_factory=list)
+    off: list[str] = field(default_factory=list)
+
+
+def worker_account() -> tuple[int, int] | None:
+    """The dedicated unprivileged user (created when missing); None when not root."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        entry = pwd.getpwnam(WORKER_USER)
+    except KeyError:
+        subprocess.run(["useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent",
+                        "--shell", "/usr/sbin/nologin", WORKER_USER],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        try:
+            entry = pwd.getpwnam(WORKER_USER)
+        except KeyError:
+            entry = pwd.getpwnam("nobody")
+    return entry.pw_uid, entry.pw_gid
+
+
+def _become_subreaper() -> bool:
+    """Orphans of the worker (daemons that setsid and double-fork) become our children, so
+    they can be found and killed."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _processes() -> list[tuple[int, int, int, int]]:
+    """(pid, ppid, session id, uid) of every process, from /proc."""
+    found = []
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+            uid = os.stat(f"/proc/{entry}").st_uid
+        except (OSError, IndexError):
+            continue
+        found.append((int(entry), int(fields[1]), int(fields[3]), uid))
+    return found
+
+
+def _kill_all(pids: list[int]) -> None:
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def sweep(uid: int | None) -> int:
+    """Kill what the worker left behind: every process of the worker's user (as root), or
+    every descendant of ours outside our own session (our orphans, thanks to the subreaper).
+    Returns how many were found."""
+    me, my_session = os.getpid(), os.getsid(0)
+    total = 0
+    for _ in range(20):
+        procs = _processes()
+        if uid is not None:
+            targets = [pid for pid, _, _, owner in procs if owner == uid]
+        else:
+            children: dict[int, list[tuple[int, int]]] = {}
+            for pid, ppid, sid, _ in procs:
+                children.setdefault(ppid, []).append((pid, sid))
+            targets, stack = [], [me]
+            while stack:
+                for pid, sid in children.get(stack.pop(), []):
+                    stack.append(pid)
+                    if sid != my_session:
+                        targets.append(pid)
+        if not targets:
+            break
+        total += len(targets)
+        _kill_all(targets)
+        _reap()
+        time.sleep(0.02)
+    return total
+
+
+def _reap() -> None:
+    """Collect exited children (orphans reparented to us) so they do not linger as zombies."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
 class Sandbox:
     """One worker process serving one submission; restartable after a failure."""
 
-    def __init__(self, files: dict[str, Path], *, timeout: float = 30.0):
+    def __init__(self, files: dict[str, Path], *, limits: dict[str, Any] | None = None,
+                 hide: list[Path] = (), forbidden: list[str] = (), timeout: float | None = None):
         self.files = files
-        self.timeout = timeout
+        self.limits = {**DEFAULT_LIMITS, **(limits or {})}
+        if timeout is not None:
+            self.limits["call_seconds"] = timeout
+        self.forbidden = list(forbidden)
+        self.account = worker_account()
+        self.subreaper = self.account is None and _become_subreaper()
         self.folder = Path(tempfile.mkdtemp(prefix="grader-work-"))
-        self.output_path = self.folder.parent / (self.folder.name + ".out")
+        self.hide = [str(Path(p).resolve()) for p in hide if Path(p).exists()]
         self.proc: subprocess.Popen | None = None
         self.loaded: dict | None = None
         self._load_request: dict | None = None
+        self._output = bytearray()
+        self._output_cut = False
+        self.started = time.monotonic()
         for name, source in files.items():
             shutil.copyfile(source, self.folder / name)
+        if self.account is not None:
+            uid, gid = self.account
+            for path in [self.folder, *self.folder.iterdir()]:
+                os.chown(path, uid, gid)
+            os.chmod(self.folder, 0o700)
 
-    # -- life cycle --------------------------------------------------------------------------------
+    @property
+    def protections(self) -> Protections:
+        p = Protections()
+        p.on += ["separate worker process", "private copy of the submission", "resource limits",
+                 "time limits", "forbidden imports blocked"]
+        if self.account is not None:
+            p.on += ["unprivileged user", "no network", "spec and results hidden"]
+        else:
+            p.off += ["unprivileged user (needs root)", "hidden spec and results (needs root)"]
+            p.on.append("network off where user namespaces allow it")
+        return p
+
+    # -- life cycle ----------------------------------------------------------------------------------
 
     def start(self) -> None:
         to_worker_r, self._to_worker = os.pipe()
         self._from_worker, from_worker_w = os.pipe()
-        self._output = open(self.output_path, "ab")
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
-               "MKL_NUM_THREADS": "1", "HOME": str(self.folder)}
+        out_r, out_w = os.pipe()
+        config = {"limits": {k: v for k, v in self.limits.items()
+                             if k in ("cpu_seconds", "memory_mb", "file_mb", "open_files", "processes")},
+                  "cwd": str(self.folder), "hide": self.hide, "needed": self._needed()}
+        if self.account is not None:
+            config["uid"], config["gid"] = self.account
+        elif self.limits.get("processes") is not None:
+            # without a user of its own, the process limit counts all of our user's processes
+            config["limits"]["processes"] = self.limits["processes"] + _own_process_count()
+        worker = [sys.executable, "-I", "-u", "-B", "-m", "grader.worker", str(to_worker_r),
+                  str(from_worker_w), str(self.limits["call_seconds"]), json.dumps(self.forbidden)]
+        env = {"PATH": "/usr/bin:/bin", "HOME": str(self.folder), "OMP_NUM_THREADS": "1",
+               "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "LANG": "C.UTF-8"}
         self.proc = subprocess.Popen(
-            [sys.executable, "-I", "-u", "-B", "-m", "grader.worker", str(to_worker_r), str(from_worker_w)],
-            cwd=self.folder, stdin=subprocess.DEVNULL, stdout=self._output, stderr=subprocess.STDOUT,
-            pass_fds=(to_worker_r, from_worker_w), start_new_session=True, env=env,
-            preexec_fn=None)
-        os.close(to_worker_r)
-        os.close(from_worker_w)
+            [sys.executable, "-I", "-m", "grader.confine", json.dumps(config), "--", *worker],
+            cwd=self.folder, stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w,
+            pass_fds=(to_worker_r, from_worker_w), start_new_session=True, env=env)
+        for fd in (to_worker_r, from_worker_w, out_w):
+            os.close(fd)
+        self._reader = threading.Thread(target=self._drain, args=(out_r,), daemon=True)
+        self._reader.start()
         if self._load_request is not None:  # a restart: load the student files again
             self.loaded = self.request(self._load_request)
 
+    def _needed(self) -> list[str]:
+        import grader
+        paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.realpath(sys.executable),
+                 str(Path(grader.__file__).resolve().parent.parent), str(self.folder)}
+        paths |= {p for p in sys.path if p and os.path.isdir(p)}
+        return sorted(paths)
+
+    def _drain(self, fd: int) -> None:
+        """Keep the first output_kb of what student code prints; read (and drop) the rest, so
+        the worker never blocks on a full pipe."""
+        limit = int(self.limits["output_kb"] * 1024)
+        with os.fdopen(fd, "rb", buffering=0) as pipe:
+            while True:
+                chunk = pipe.read(65536)
+                if not chunk:
+                    return
+                room = limit - len(self._output)
+                if room > 0:
+                    self._output += chunk[:room]
+                if len(chunk) > room:
+                    self._output_cut = True
+
     def load(self, symbols: dict[str, str]) -> dict:
         """Import the student files in the worker and say which symbols exist."""
-        self._load_request = {"op": "load", "files": list(self.files), "symbols": symbols}
         if self.proc is None:
             self.start()
+        self._load_request = {"op": "load", "files": list(self.files), "symbols": symbols}
         self.loaded = self.request(self._load_request)
         return self.loaded
 
@@ -78,7 +248,7 @@ class Sandbox:
         self.start()
 
     def kill(self) -> None:
-        """End the worker and every process in its session."""
+        """End the worker, everything in its session, and everything it left behind."""
         if self.proc is None:
             return
         try:
@@ -89,21 +259,19 @@ class Sandbox:
             self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             pass
+        if self.account is not None or self.subreaper:
+            sweep(self.account[0] if self.account else None)
         for fd in (self._to_worker, self._from_worker):
             try:
                 os.close(fd)
             except OSError:
                 pass
-        self._output.close()
+        self._reader.join(timeout=2)
         self.proc = None
 
     def close(self) -> None:
         self.kill()
         shutil.rmtree(self.folder, ignore_errors=True)
-        try:
-            self.output_path.unlink()
-        except OSError:
-            pass
 
     def __enter__(self) -> "Sandbox":
         return self
@@ -112,22 +280,24 @@ class Sandbox:
         self.close()
 
     def output(self) -> str:
-        """What student code printed so far (the first OUTPUT_LIMIT bytes)."""
-        try:
-            with open(self.output_path, "rb") as f:
-                data = f.read(OUTPUT_LIMIT + 1)
-        except OSError:
-            return ""
-        text = data[:OUTPUT_LIMIT].decode("utf-8", "replace")
-        return text + ("\n[output cut at 64 KiB]" if len(data) > OUTPUT_LIMIT else "")
+        """What student code printed (the first output_kb)."""
+        text = bytes(self._output).decode("utf-8", "replace")
+        return text + (f"\n[output cut at {self.limits['output_kb']} KiB]" if self._output_cut else "")
 
-    # -- requests ------------------------------------------------------------------------------------
+    def time_left(self) -> float:
+        return self.limits["total_seconds"] - (time.monotonic() - self.started)
 
-    def request(self, message: dict, timeout: float | None = None) -> dict:
-        """Send one request and return the reply; WorkerFailure (and a dead worker) otherwise."""
+    # -- requests -----------------------------------------------------------------------------------
+
+    def request(self, message: dict, calls: int = 1) -> dict:
+        """Send one request (``calls`` student calls) and return the reply; WorkerFailure (and
+        a dead worker) when it breaks the protocol, dies, or runs past its deadline."""
+        if self.time_left() <= 0:
+            raise WorkerFailure("total", "the submission ran past its total time limit")
         if self.proc is None:
             self.start()
-        deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
+        budget = self.limits["call_seconds"] * max(1, calls) + 2.0
+        deadline = time.monotonic() + min(budget, max(self.time_left(), 0.1))
         try:
             self._write(encode(message), deadline)
             reply = receive(lambda n: self._read(n, deadline))
@@ -135,9 +305,8 @@ class Sandbox:
             self.kill()
             raise
         except ProtocolError as e:
-            code = self.proc.poll() if self.proc else None
             self.kill()
-            if code is not None or (e.args and "closed" in str(e)):
+            if "closed" in str(e):
                 raise WorkerFailure("crash", self._death()) from None
             raise WorkerFailure("protocol", f"the worker's reply was garbled ({e})") from None
         if not isinstance(reply, dict):
@@ -154,7 +323,7 @@ class Sandbox:
             self._wait(self._to_worker, deadline, write=True)
             try:
                 written = os.write(self._to_worker, view[:65536])
-            except BrokenPipeError:
+            except (BrokenPipeError, OSError):
                 raise WorkerFailure("crash", self._death()) from None
             view = view[written:]
 
@@ -176,3 +345,8 @@ class Sandbox:
         ready = select.select([], [fd], [], left) if write else select.select([fd], [], [], left)
         if not any(ready):
             raise WorkerFailure("timeout", "")
+
+
+def _own_process_count() -> int:
+    uid = os.getuid()
+    return sum(1 for _, _, _, owner in _processes() if owner == uid) or 256

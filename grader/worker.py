@@ -10,9 +10,13 @@ a data reply (kind, message, the student's own traceback frames), never a crash 
 
 from __future__ import annotations
 
+import fcntl
 import importlib.util
 import inspect
+import json
 import os
+import resource
+import signal
 import sys
 import traceback
 from pathlib import Path
@@ -20,9 +24,57 @@ from typing import Any
 
 import numpy as np
 
+from grader.driver import GradientShapeError, InputModifiedError, NodeCallError, build_vars, run_graph
+from grader.imports import DEFAULT_FORBIDDEN, block
+from grader.nodes import reference_class
 from grader.protocol import ProtocolError, read_message, write_message
+from grader.spec.expr import parse_expression
+from grader.spec.model import Draw, GraphNode, GraphTest, Input, NodeType
 
 ROOT = Path.cwd()
+CALL_SECONDS = 10.0
+
+
+class CallTimeout(BaseException):
+    """A student call ran past its time (a BaseException, so ``except Exception`` in student
+    code does not swallow it)."""
+
+
+def _on_alarm(signum, frame):
+    raise CallTimeout()
+
+
+class limited:
+    """Run one call of student code under the per-call time limit (a SIGALRM timer); the
+    grader's own deadline for the whole request backs it up if student code blocks signals."""
+
+    def __init__(self, where: str):
+        self.where = where
+
+    def __enter__(self) -> None:
+        signal.signal(signal.SIGALRM, _on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, CALL_SECONDS)
+
+    def __exit__(self, kind, error, tb) -> None:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        if kind is CallTimeout:
+            raise StudentError({"kind": "timeout", "where": self.where,
+                                "message": f"{self.where} ran past the {CALL_SECONDS:g} s time limit"})
+
+
+class Timed:
+    """A student node whose forward and backward each run under the per-call limit."""
+
+    def __init__(self, obj: Any, name: str):
+        self._obj, self._name = obj, name
+
+    def forward(self, *inputs: Any) -> Any:
+        with limited(f"{self._name}.forward"):
+            return self._obj.forward(*inputs)
+
+    def backward(self, grad_output: Any) -> Any:
+        with limited(f"{self._name}.backward"):
+            return self._obj.backward(grad_output)
 
 
 class StudentError(Exception):
@@ -145,15 +197,14 @@ class Worker:
         try:
             return {"ok": getattr(self, "_do_" + step["do"])(step)}
         except BaseException as e:  # a student's SystemExit must not end the worker
-            if isinstance(e, KeyboardInterrupt):
-                raise
             return {"error": describe_failure(e, step.get("where", step["do"]))}
 
     def _new(self, cls_name: str, attrs: dict) -> Any:
         cls = self.symbols.get(cls_name)
         if cls is None:
             raise StudentError({"kind": "missing", "message": f"there is no class {cls_name}"})
-        return cls(**attrs)
+        with limited(f"{cls_name}(...)"):
+            return cls(**attrs)
 
     def _do_new(self, step: dict) -> int:
         handle = step["as"]
@@ -171,13 +222,16 @@ class Worker:
         obj = self._instance(step)
         inputs = [np.array(x) for x in step["inputs"]]
         self.inputs[step["handle"]] = inputs
-        out = to_array(obj.forward(*inputs), "forward's output")
+        with limited(step.get("where", "forward")):
+            result = obj.forward(*inputs)
+        out = to_array(result, "forward's output")
         return {"out": out, "inputs_after": inputs}
 
     def _do_backward(self, step: dict) -> dict:
         obj = self._instance(step)
         grad = np.array(step["grad"])
-        result = obj.backward(grad)
+        with limited(step.get("where", "backward")):
+            result = obj.backward(grad)
         return {"grads": as_gradients(result, self.arity[step["handle"]], "backward"), "grad_after": grad,
                 "inputs_after": self.inputs.get(step["handle"], [])}
 
@@ -193,18 +247,19 @@ class Worker:
             else:
                 target += p["step"] * np.asarray(p["direction"])
             obj = self._new(step["cls"], step.get("attrs", {}))
-            outs.append(to_array(obj.forward(*inputs), "forward's output"))
+            with limited(step.get("where", "forward")):
+                result = obj.forward(*inputs)
+            outs.append(to_array(result, "forward's output"))
         if outs and all(o.shape == outs[0].shape for o in outs):
             return {"outs": np.stack(outs).astype(np.float64)}  # one array: one payload to send
         return {"outs": outs}
 
     def _do_graph(self, step: dict) -> dict:
         """The spec's graph on student nodes, run by the grader's driver."""
-        from grader.driver import GradientShapeError, InputModifiedError, NodeCallError, run_graph
-
         graph = _graph_from(step)
         try:
-            run = run_graph(graph, lambda gn: self._new(gn.type, gn.attributes), step["inputs"], to_array)
+            run = run_graph(graph, lambda gn: Timed(self._new(gn.type, gn.attributes), gn.type),
+                            step["inputs"], to_array)
         except NodeCallError as e:
             node_type = next((n.type for n in graph.nodes if n.name == e.node), None) or e.node
             if isinstance(e.error, (GradientShapeError, InputModifiedError)):
@@ -215,9 +270,6 @@ class Worker:
 
     def _do_driver(self, step: dict) -> dict:
         """The student's topological_sort and backward on a graph of provided nodes."""
-        from grader.driver import build_vars
-        from grader.nodes import reference_class
-
         graph = _graph_from(step)
         classes = {name: reference_class(_node_type(name, t)) for name, t in step["types"].items()}
         env = build_vars(graph, lambda gn: classes[gn.type](**gn.attributes), step["inputs"])
@@ -227,14 +279,16 @@ class Worker:
         reply: dict[str, Any] = {}
         if sort is not None:
             try:
-                order = sort(output)
-                reply["order"] = [names.get(id(v), "?") for v in list(order)]
+                with limited("topological_sort"):
+                    order = list(sort(output))
+                reply["order"] = [names.get(id(v), "?") for v in order]
             except BaseException as e:
                 reply["order_error"] = describe_failure(e, "topological_sort")
         runs = []
         for _ in range(2):  # twice: the second must give the same grads, not double
             try:
-                self.symbols["backward"](output)
+                with limited("backward"):
+                    self.symbols["backward"](output)
                 runs.append({k: None if v.grad is None else to_array(v.grad, f"{k}.grad")
                              for k, v in env.items()})
                 runs[-1]["$shared"] = _shared_grads(env)
@@ -260,9 +314,6 @@ def _shared_grads(env: dict) -> list[list[str]]:
 
 def _graph_from(step: dict):
     """A GraphTest from a request's graph (nodes wired by name; expressions as text)."""
-    from grader.spec.expr import parse_expression
-    from grader.spec.model import GraphNode, GraphTest
-
     nodes = []
     for n in step["nodes"]:
         expression = parse_expression(n["expr"], n["args"]) if n.get("expr") else None
@@ -272,9 +323,6 @@ def _graph_from(step: dict):
 
 def _node_type(name: str, spec: dict):
     """A provided node type rebuilt from the request (its reference expression as text)."""
-    from grader.spec.expr import parse_expression
-    from grader.spec.model import Draw, Input, NodeType
-
     inputs = [Input(i, (), "float64", Draw("normal"), True) for i in spec["inputs"]]
     scope = list(spec["inputs"]) + list(spec["attributes"])
     reference = parse_expression(spec["reference"], scope, list(spec["attributes"]))
@@ -317,8 +365,21 @@ def serve(fd_in: int, fd_out: int) -> None:
         write_message(fd_out, reply)
 
 
+def _hidden_fd(fd: int) -> int:
+    """Move a protocol descriptor to a high number, out of the way of student code's files."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    high = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, max(3, min(soft, 4096) - 16))
+    os.close(fd)
+    return high
+
+
 def main(argv: list[str]) -> None:
-    fd_in, fd_out = int(argv[1]), int(argv[2])
+    global CALL_SECONDS
+    fd_in, fd_out = _hidden_fd(int(argv[1])), _hidden_fd(int(argv[2]))
+    CALL_SECONDS = float(argv[3]) if len(argv) > 3 else 10.0
+    extra = json.loads(argv[4]) if len(argv) > 4 else []
+    del sys.argv[1:]
+    block(set(DEFAULT_FORBIDDEN) | set(extra))
     serve(fd_in, fd_out)
     sys.stdout.flush()
     os._exit(0)

@@ -87,7 +87,8 @@ class Builder:
         solution = (self.root / data.get("solution", f"../../solutions/{data['id']}")).resolve()
         return Assignment(data["id"], data["title"], data.get("description", ""), self.root,
                           self.spec_file, list(self.files), list(provided), driver, solution, nodes,
-                          {k: g for k, g in graphs.items() if g is not None})
+                          {k: g for k, g in graphs.items() if g is not None},
+                          dict(data.get("limits", {})), list(data.get("forbidden_imports", [])))
 
     # -- inputs, settings, expressions -------------------------------------------------------
 

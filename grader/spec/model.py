@@ -172,6 +172,8 @@ class Assignment:
     solution: Path
     nodes: dict[str, NodeType]
     graphs: dict[str, GraphTest]
+    limits: dict[str, float] = field(default_factory=dict)
+    forbidden_imports: list[str] = field(default_factory=list)
 
     @property
     def node_tests(self) -> list[NodeTest]:

@@ -1,0 +1,144 @@
+"""The worker's launcher: puts the process in its cell, then becomes the worker.
+
+Run by the grader as ``python -I -m grader.confine CONFIG_JSON -- COMMAND...``. In a fresh,
+single-threaded process it applies resource limits, and, when it runs as root, moves into
+new network and mount namespaces (no network; the spec, results and original submission
+folders hidden under empty mounts; only the paths Python needs left reachable), drops to
+the dedicated unprivileged user, and finally execs the worker. Every step that cannot be
+taken is reported on stderr and skipped, so a student's laptop runs the same code with the
+protections that are available there.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import resource
+import shutil
+import stat
+import sys
+import tempfile
+
+CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWNET = 0x00020000, 0x10000000, 0x40000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_BIND, MS_MOVE, MS_REC, MS_PRIVATE = 1, 2, 4, 4096, 8192, 16384, 1 << 18
+MNT_DETACH = 2
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"{what}: {os.strerror(err)}")
+
+
+def unshare(flags: int) -> None:
+    _check(_libc.unshare(flags), "unshare")
+
+
+def mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
+    enc = lambda s: s.encode() if s is not None else None
+    _check(_libc.mount(enc(source), enc(target), enc(fstype), flags, enc(data)), f"mount {target}")
+
+
+def umount(target: str) -> None:
+    _check(_libc.umount2(target.encode(), MNT_DETACH), f"umount {target}")
+
+
+LIMITS = {"cpu_seconds": resource.RLIMIT_CPU, "memory_mb": resource.RLIMIT_AS,
+          "file_mb": resource.RLIMIT_FSIZE, "open_files": resource.RLIMIT_NOFILE,
+          "processes": resource.RLIMIT_NPROC}
+
+
+def apply_limits(limits: dict) -> list[str]:
+    """Hard resource limits for this process and everything it starts."""
+    done = []
+    for key, which in LIMITS.items():
+        value = limits.get(key)
+        if value is None:
+            continue
+        amount = int(value * (1 << 20)) if key.endswith("_mb") else int(value)
+        if key == "cpu_seconds":
+            amount = max(1, amount)
+        try:
+            resource.setrlimit(which, (amount, amount))
+            done.append(key)
+        except (ValueError, OSError) as e:
+            print(f"grader: could not set {key}: {e}", file=sys.stderr)
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    return done
+
+
+def reachable_paths(needed: list[str], uid: int, gid: int) -> None:
+    """Make each needed path reachable by the worker user: any directory on the way that
+    'other' cannot enter is covered by an empty tmpfs in which only the next step of the
+    path is bound back, so nothing else in that directory becomes visible."""
+    stage = tempfile.mkdtemp(prefix="grader-stage-")
+    for path in sorted({os.path.realpath(p) for p in needed if os.path.exists(p)}):
+        parts = path.strip("/").split("/")
+        for depth in range(len(parts)):
+            directory = "/" + "/".join(parts[:depth])
+            child = parts[depth]
+            st = os.stat(directory)
+            if st.st_mode & stat.S_IXOTH or st.st_uid == uid:
+                continue
+            _expose_only(directory, child, stage)
+    shutil.rmtree(stage, ignore_errors=True)
+
+
+def _expose_only(directory: str, child: str, stage: str) -> None:
+    original = os.path.join(stage, "original")
+    os.makedirs(original, exist_ok=True)
+    mount(directory, original, None, MS_BIND | MS_REC)
+    mount("tmpfs", directory, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0711,size=64k")
+    target = os.path.join(directory, child)
+    source = os.path.join(original, child)
+    if os.path.isdir(source):
+        os.mkdir(target)
+    else:
+        open(target, "w").close()
+    mount(source, target, None, MS_BIND | MS_REC)
+    umount(original)
+
+
+def hide(paths: list[str]) -> None:
+    """Cover each folder with an empty, unreadable tmpfs."""
+    for path in paths:
+        if os.path.isdir(path):
+            mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_RDONLY, "mode=000,size=4k")
+
+
+def drop_privileges(uid: int, gid: int) -> None:
+    os.setgroups([])
+    os.setgid(gid)
+    os.setuid(uid)
+    if os.getuid() != uid or os.geteuid() != uid:
+        raise OSError("could not drop privileges")
+
+
+def main(argv: list[str]) -> None:
+    config = json.loads(argv[1])
+    command = argv[argv.index("--") + 1:]
+    applied = apply_limits(config.get("limits", {}))
+    notes = []
+    if os.geteuid() == 0 and config.get("uid") is not None:
+        unshare(CLONE_NEWNS | CLONE_NEWNET)
+        mount(None, "/", None, MS_REC | MS_PRIVATE)
+        reachable_paths(config.get("needed", []), config["uid"], config["gid"])
+        hide(config.get("hide", []))
+        drop_privileges(config["uid"], config["gid"])
+        notes.append("network off, private mounts, unprivileged user")
+    elif config.get("isolate_network", True):
+        try:
+            unshare(CLONE_NEWUSER | CLONE_NEWNET)
+            notes.append("network off")
+        except OSError as e:
+            print(f"grader: no network namespace for the worker ({e.strerror}); network stays on",
+                  file=sys.stderr)
+    os.chdir(config["cwd"])
+    os.execv(command[0], command)
+
+
+if __name__ == "__main__":
+    main(sys.argv)
