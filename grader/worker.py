@@ -52,14 +52,28 @@ class limited:
         self.where = where
 
     def __enter__(self) -> None:
+        owner = _owner(self.where)
+        if owner in TIMED_OUT:
+            raise StudentError({"kind": "timeout", "where": self.where, "message":
+                                f"{self.where} was not run: an earlier call of {owner} ran past the "
+                                f"{CALL_SECONDS:g} s time limit"})
         signal.signal(signal.SIGALRM, _on_alarm)
         signal.setitimer(signal.ITIMER_REAL, CALL_SECONDS)
 
     def __exit__(self, kind, error, tb) -> None:
         signal.setitimer(signal.ITIMER_REAL, 0)
         if kind is CallTimeout:
+            TIMED_OUT.add(_owner(self.where))
             raise StudentError({"kind": "timeout", "where": self.where,
                                 "message": f"{self.where} ran past the {CALL_SECONDS:g} s time limit"})
+
+
+TIMED_OUT: set[str] = set()  # classes and functions that ran past the limit: not called again
+
+
+def _owner(where: str) -> str:
+    """``Exp.forward`` -> ``Exp``; ``Exp(...)`` -> ``Exp``; ``backward`` -> ``backward``."""
+    return where.split(".")[0].split("(")[0]
 
 
 class Timed:
