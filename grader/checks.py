@@ -386,6 +386,8 @@ def error_text(error: dict) -> str:
         return error.get("message", f"{where} ran past the time limit") + "; is there an endless loop?"
     if kind == "not_implemented":
         return f"{where} is not implemented yet (it raises NotImplementedError)"
+    if kind == "failure":
+        return error["message"]
     if kind in ("missing", "bad_return", "skipped"):
         return f"{where}: {error['message']}" if kind == "bad_return" else error["message"]
     frames = error.get("frames") or []

@@ -110,9 +110,9 @@ class _Grading:
         try:
             loaded = self.sandbox.load(symbols)
         except WorkerFailure as e:
-            loaded = {"files": {f: {"kind": "crash", "message": _failure_text(e, f"importing {f}")}
-                                for f in self.submission.found}, "symbols": {}}
-            self.sandbox.kill()
+            why = _failure_text(e, "importing your files")
+            loaded = {"files": {f: {"kind": "failure", "message": why} for f in self.submission.found},
+                      "symbols": {}}
         for file, error in loaded["files"].items():
             if error and file in self.assignment.files:
                 self.messages.append(f"{file} could not be imported: {error_text(error)}")

@@ -169,7 +169,8 @@ class Worker:
         modules = {}
         for name in request["files"]:
             try:
-                modules[name] = self._import(ROOT / name)
+                with limited(f"importing {name}"):
+                    modules[name] = self._import(ROOT / name)
                 files[name] = None
             except BaseException as e:  # SystemExit at import time included
                 files[name] = describe_failure(e, f"importing {name}")
