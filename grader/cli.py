@@ -130,3 +130,23 @@ def check(folder: str, node: str | None, as_json: bool) -> None:
         _fail(e)
     _show(results, as_json)
     sys.exit(0 if results.all_passed else 1)
+
+
+@main.command()
+@click.argument("assignment", type=click.Path(path_type=str))
+@click.option("-o", "--out", default="autograder.zip", show_default=True, type=click.Path(path_type=str),
+              help="The zip to write.")
+def autograder(assignment: str, out: str) -> None:
+    """Build the Gradescope autograder zip of an assignment.
+
+    The zip holds setup.sh and run_autograder at its root, the full spec (hidden tests too),
+    the grader as a wheel of exactly this installed version, and pinned requirements; nothing
+    from solutions/. Upload it as the assignment's autograder.
+    """
+    from grader.autograder import build_autograder
+
+    try:
+        result = build_autograder(assignment, out)
+    except Exception as e:
+        _fail(e)
+    click.echo(f"wrote {result.path}: {', '.join(result.files)}")
