@@ -150,3 +150,29 @@ def autograder(assignment: str, out: str) -> None:
     except Exception as e:
         _fail(e)
     click.echo(f"wrote {result.path}: {', '.join(result.files)}")
+
+
+@main.command()
+@click.argument("assignment", type=click.Path(path_type=str))
+@click.argument("submissions", type=click.Path(path_type=str))
+@click.option("--out", required=True, type=click.Path(path_type=str), help="The folder for results.")
+@click.option("--jobs", type=int, help="Submissions graded at once (default: the number of cores).")
+@click.option("--force", is_flag=True, help="Regrade submissions that already have results.")
+@click.option("--only", help="Regrade only this submission.")
+def batch(assignment: str, submissions: str, out: str, jobs: int | None, force: bool, only: str | None) -> None:
+    """Grade a whole class in parallel.
+
+    SUBMISSIONS is a folder with one sub-folder per submission, or a Gradescope export
+    (folder or zip). Writes OUT/<submission>/results.json, OUT/grades.csv and OUT/summary.md,
+    and prints the class summary.
+    """
+    from grader.batch import run_batch, terminal_progress
+
+    try:
+        result = run_batch(assignment, submissions, out, jobs=jobs, force=force, only=only,
+                           progress=terminal_progress())
+    except Exception as e:
+        _fail(e)
+    click.echo(result.summary)
+    click.echo(f"graded {result.graded}, kept {result.reused} earlier results, in {result.seconds:.1f} s; "
+               f"wrote {result.out / 'grades.csv'} and {result.out / 'summary.md'}")

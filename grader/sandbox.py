@@ -28,7 +28,9 @@ from typing import Any
 
 from grader.protocol import ProtocolError, encode, receive
 
-WORKER_USER = "bpgrader"
+WORKER_USER = "bpgrader"       # slot k runs as bpgrader<k>: one user per concurrent grading
+MAX_SLOTS = 64
+LOCKS = Path(tempfile.gettempdir()) / "bpgrader-slots"
 PR_SET_CHILD_SUBREAPER = 36
 
 DEFAULT_LIMITS = {"call_seconds": 10.0, "total_seconds": 600.0, "cpu_seconds": 600,
@@ -53,21 +55,36 @@ class Protections:
     off: list[str] = field(default_factory=list)
 
 
-def worker_account() -> tuple[int, int] | None:
-    """The dedicated unprivileged user (created when missing); None when not root."""
+def worker_account() -> tuple[int, int, Any] | None:
+    """A dedicated unprivileged user for this grading alone (uid, gid, and the lock that
+    reserves it), created when missing; None when not root. Concurrent gradings get
+    different users, so killing "every process of the user" never touches another grading,
+    and one submission's processes never count against another's limit."""
     if os.geteuid() != 0:
         return None
-    try:
-        entry = pwd.getpwnam(WORKER_USER)
-    except KeyError:
-        subprocess.run(["useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent",
-                        "--shell", "/usr/sbin/nologin", WORKER_USER],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    import fcntl
+    LOCKS.mkdir(mode=0o700, exist_ok=True)
+    for slot in range(MAX_SLOTS):
+        lock = open(LOCKS / f"{slot}.lock", "w")
         try:
-            entry = pwd.getpwnam(WORKER_USER)
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            lock.close()
+            continue
+        name = f"{WORKER_USER}{slot}"
+        try:
+            entry = pwd.getpwnam(name)
         except KeyError:
-            entry = pwd.getpwnam("nobody")
-    return entry.pw_uid, entry.pw_gid
+            subprocess.run(["useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent",
+                            "--shell", "/usr/sbin/nologin", name],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+            try:
+                entry = pwd.getpwnam(name)
+            except KeyError:
+                lock.close()
+                raise OSError(f"cannot create the worker user {name} (is useradd installed?)") from None
+        return entry.pw_uid, entry.pw_gid, lock
+    raise OSError(f"more than {MAX_SLOTS} gradings at once")
 
 
 def _become_subreaper() -> bool:
@@ -167,7 +184,7 @@ class Sandbox:
         for name, source in files.items():
             shutil.copyfile(source, self.folder / name)
         if self.account is not None:
-            uid, gid = self.account
+            uid, gid, _ = self.account
             for path in [self.folder, *self.folder.iterdir()]:
                 os.chown(path, uid, gid)
             os.chmod(self.folder, 0o700)
@@ -194,7 +211,7 @@ class Sandbox:
                              if k in ("cpu_seconds", "memory_mb", "file_mb", "open_files", "processes")},
                   "cwd": str(self.folder), "hide": self.hide, "needed": self._needed()}
         if self.account is not None:
-            config["uid"], config["gid"] = self.account
+            config["uid"], config["gid"] = self.account[:2]
         elif self.limits.get("processes") is not None:
             # without a user of its own, the process limit counts all of our user's processes
             config["limits"]["processes"] = self.limits["processes"] + _own_process_count()
@@ -272,6 +289,8 @@ class Sandbox:
     def close(self) -> None:
         self.kill()
         shutil.rmtree(self.folder, ignore_errors=True)
+        if self.account is not None:
+            self.account[2].close()  # releases the user for the next grading
 
     def __enter__(self) -> "Sandbox":
         return self

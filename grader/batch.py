@@ -1,0 +1,212 @@
+"""``grade batch``: a whole class, graded in parallel, into one folder of results.
+
+SUBMISSIONS is a folder with one sub-folder per submission, or a Gradescope "Export
+Submissions" folder or zip (``submission_metadata.yml`` beside ``submission_<id>/``
+folders, whose names and emails go into the CSV). Each submission is graded in its own
+process (``--jobs`` at a time), its ``results.json`` written to ``OUT/<submission>/``;
+then ``OUT/grades.csv`` and ``OUT/summary.md`` are written from all of them. A hanging or
+crashing submission costs its own time limit and nothing more; results already there are
+kept unless ``force``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+import tempfile
+import time
+import zipfile
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+from grader.errors import GraderError
+
+MAX_EXPORT_BYTES = 2 << 30
+
+
+@dataclass
+class Entry:
+    """One submission of the batch."""
+
+    name: str
+    folder: Path
+    students: list[str] = field(default_factory=list)
+    emails: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Batch:
+    """What a batch run produced."""
+
+    out: Path
+    rows: list[dict[str, Any]]
+    graded: int
+    reused: int
+    seconds: float
+    summary: str
+
+
+class _LenientLoader(yaml.SafeLoader):
+    """Reads Gradescope's export metadata, whatever tags a future export may carry."""
+
+
+_LenientLoader.add_multi_constructor("", lambda loader, suffix, node: (
+    loader.construct_mapping(node) if isinstance(node, yaml.MappingNode) else
+    loader.construct_sequence(node) if isinstance(node, yaml.SequenceNode) else loader.construct_scalar(node)))
+
+
+def discover(submissions: Path, workspace: Path) -> list[Entry]:
+    """The submissions in a folder, a Gradescope export folder, or an export zip."""
+    if submissions.is_file() and zipfile.is_zipfile(submissions):
+        submissions = _extract(submissions, workspace)
+    if not submissions.is_dir():
+        raise GraderError(f"{submissions}: not a folder or a zip of submissions")
+    metadata = next(iter(sorted(submissions.rglob("submission_metadata.yml"), key=lambda p: len(p.parts))), None)
+    if metadata is not None:
+        return _from_export(metadata)
+    return [Entry(p.name, p) for p in sorted(submissions.iterdir()) if p.is_dir() and not p.name.startswith(".")]
+
+
+def _extract(archive: Path, workspace: Path) -> Path:
+    target = workspace / "export"
+    with zipfile.ZipFile(archive) as zf:
+        if sum(i.file_size for i in zf.infolist()) > MAX_EXPORT_BYTES:
+            raise GraderError(f"{archive}: the export unpacks to more than 2 GiB")
+        for info in zf.infolist():
+            path = (target / info.filename).resolve()
+            if not path.is_relative_to(target.resolve()):
+                raise GraderError(f"{archive}: entry {info.filename!r} points outside the export")
+        zf.extractall(target)
+    return target
+
+
+def _from_export(metadata: Path) -> list[Entry]:
+    try:
+        data = yaml.load(metadata.read_text("utf-8"), Loader=_LenientLoader) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as e:
+        raise GraderError(f"{metadata}: cannot read Gradescope's submission metadata ({e})") from None
+    entries = []
+    for folder, record in sorted(data.items()) if isinstance(data, dict) else []:
+        path = metadata.parent / str(folder)
+        if not path.is_dir():
+            continue
+        people = record.get(":submitters", []) if isinstance(record, dict) else []
+        names = [str(p.get(":name", "")) for p in people if isinstance(p, dict)]
+        emails = [str(p.get(":email", "")) for p in people if isinstance(p, dict)]
+        entries.append(Entry(str(folder), path, names, emails))
+    return entries
+
+
+def _grade_one(assignment: str, folder: str, results_path: str) -> dict:
+    """Grade one submission (in a pool process) and write its results.json."""
+    from grader.gradescope import failure_results, to_gradescope, write_json_atomic, write_results
+    from grader.grade import grade_submission
+
+    started = time.monotonic()
+    try:
+        results = grade_submission(assignment, folder, hide=[Path(results_path).parent])
+        data = write_results(results, results_path)
+    except Exception as e:  # one broken submission never stops the others
+        data = failure_results(f"The grader could not grade this submission ({type(e).__name__}: {e}).")
+        write_json_atomic(data, Path(results_path))
+    return {"data": data, "seconds": time.monotonic() - started}
+
+
+def run_batch(assignment: str | Path, submissions: str | Path, out: str | Path, *, jobs: int | None = None,
+              force: bool = False, only: str | None = None,
+              progress: Callable[[int, int, str], None] | None = None) -> Batch:
+    """Grade every submission in ``submissions`` into ``out``; see the module docstring."""
+    from grader.spec import load_assignment
+    from grader.summary import summarize
+
+    started = time.monotonic()
+    assignment_obj, _ = load_assignment(assignment)  # a bad spec stops here, before any grading
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="grader-batch-") as tmp:
+        entries = discover(Path(submissions), Path(tmp))
+        if only is not None and only not in {e.name for e in entries}:
+            raise GraderError(f"no submission named {only!r} in {submissions}")
+        todo = [e for e in entries if (e.name == only) or (only is None and (force or not _done(out, e)))]
+        data: dict[str, dict] = {}
+        jobs = max(1, jobs or os.cpu_count() or 1)
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = {pool.submit(_grade_one, str(assignment), str(e.folder),
+                                   str(out / e.name / "results.json")): e for e in todo}
+            for count, future in enumerate(as_completed(futures), start=1):
+                entry = futures[future]
+                try:
+                    data[entry.name] = future.result()["data"]
+                except Exception as e:  # the pool process itself died
+                    from grader.gradescope import failure_results, write_json_atomic
+                    data[entry.name] = failure_results(f"The grader's process failed on this submission ({e}).")
+                    write_json_atomic(data[entry.name], out / entry.name / "results.json")
+                if progress:
+                    progress(count, len(todo), entry.name)
+        for entry in entries:
+            if entry.name not in data:
+                data[entry.name] = json.loads((out / entry.name / "results.json").read_text("utf-8"))
+    rows = _write_csv(out / "grades.csv", entries, data)
+    summary = summarize(assignment_obj.id, rows, data)
+    (out / "summary.md").write_text(summary, encoding="utf-8")
+    return Batch(out, rows, len(todo), len(entries) - len(todo), time.monotonic() - started, summary)
+
+
+def _done(out: Path, entry: Entry) -> bool:
+    path = out / entry.name / "results.json"
+    try:
+        return "tests" in json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return False
+
+
+def _write_csv(path: Path, entries: list[Entry], data: dict[str, dict]) -> list[dict[str, Any]]:
+    tests: list[str] = []
+    for entry in entries:
+        for t in data[entry.name].get("tests", []):
+            if t["name"] not in tests and t["name"] != "Autograder":
+                tests.append(t["name"])
+    export = any(e.students for e in entries)
+    header = ["submission", "score", "max_score", *tests] + (["students", "emails"] if export else [])
+    rows = []
+    for entry in entries:
+        result = data[entry.name]
+        scores = {t["name"]: t.get("score", 0) for t in result.get("tests", [])}
+        max_score = sum(t.get("max_score", 0) for t in result.get("tests", []))
+        row = {"submission": entry.name, "score": result.get("score", 0), "max_score": _number(max_score),
+               **{name: scores.get(name, 0) for name in tests}}
+        if export:
+            row["students"] = "; ".join(entry.students)
+            row["emails"] = "; ".join(entry.emails)
+        rows.append(row)
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=header)
+        writer.writeheader()
+        writer.writerows(rows)
+    return rows
+
+
+def _number(x: float) -> float | int:
+    return int(x) if float(x).is_integer() else round(x, 6)
+
+
+def terminal_progress(stream=sys.stderr) -> Callable[[int, int, str], None] | None:
+    """A one-line progress bar, only on a terminal."""
+    if not (hasattr(stream, "isatty") and stream.isatty()):
+        return None
+
+    def show(done: int, total: int, name: str) -> None:
+        width = 30
+        filled = width * done // max(total, 1)
+        stream.write(f"\r[{'=' * filled}{' ' * (width - filled)}] {done}/{total} {name[:30]:<30}")
+        if done == total:
+            stream.write("\n")
+        stream.flush()
+
+    return show

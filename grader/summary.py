@@ -1,0 +1,76 @@
+"""The class summary after a batch: how scores are spread, which tests most students fail,
+and the most common diagnosis per node: what to re-teach."""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections import Counter
+from typing import Any
+
+BAR = 40
+
+
+def _quartiles(values: list[float]) -> tuple[float, float, float]:
+    if len(values) < 2:
+        v = values[0] if values else 0.0
+        return v, v, v
+    q = statistics.quantiles(values, n=4, method="inclusive")
+    return q[0], q[1], q[2]
+
+
+def _diagnosis(output: str) -> str:
+    """The gist of a test's output: the first problem, without counts, cases or numbers."""
+    first = output.splitlines()[0] if output else ""
+    if re.match(r"^\d+ of \d+ cases failed\.$", first) and len(output.splitlines()) > 1:
+        first = output.splitlines()[1]
+    first = re.sub(r"^\d+ of \d+ cases failed:?\s*", "", first)
+    first = re.sub(r"^(case|example) \d+: ", "", first)
+    first = re.sub(r"expected .*$", "", first)
+    first = re.sub(r"\(at .*\)|\(inputs .*\)", "", first)
+    first = re.sub(r"-?\d+\.\d+(e-?\d+)?", "#", first)
+    return first.strip(" :;,.") or "failed"
+
+
+def summarize(assignment: str, rows: list[dict[str, Any]], data: dict[str, dict]) -> str:
+    """Markdown for ``summary.md`` (also printed after a batch)."""
+    scores = [float(r["score"]) for r in rows]
+    top = max((float(r["max_score"]) for r in rows), default=0.0)
+    lines = [f"# {assignment}: {len(rows)} submissions", ""]
+    if scores:
+        q1, median, q3 = _quartiles(sorted(scores))
+        lines += ["| mean | median | quartiles | min | max | out of |", "|---|---|---|---|---|---|",
+                  f"| {statistics.fmean(scores):.1f} | {median:.1f} | {q1:.1f} – {q3:.1f} | "
+                  f"{min(scores):g} | {max(scores):g} | {top:g} |", "", "Score distribution:", "", "```"]
+        bins = 10
+        counts = Counter(min(int(bins * s / top), bins - 1) if top else 0 for s in scores)
+        most = max(counts.values())
+        for b in range(bins):
+            lo, hi = top * b / bins, top * (b + 1) / bins
+            bar = "#" * round(BAR * counts.get(b, 0) / most)
+            lines.append(f"{lo:6.1f} – {hi:6.1f} | {bar} {counts.get(b, 0) or ''}".rstrip())
+        lines += ["```", ""]
+    passed: Counter = Counter()
+    seen: Counter = Counter()
+    diagnoses: dict[str, Counter] = {}
+    for result in data.values():
+        for t in result.get("tests", []):
+            seen[t["name"]] += 1
+            ok = t.get("status") == "passed" or t.get("score", 0) >= t.get("max_score", 0) > 0
+            passed[t["name"]] += ok
+            if not ok and t.get("tags"):
+                node = t["tags"][0] if t["tags"][0] != "graph" else "graph " + t["tags"][1]
+                diagnoses.setdefault(node, Counter())[_diagnosis(t.get("output", ""))] += 1
+    if seen:
+        lines += ["Pass rate per test (lowest first):", "", "| test | passed |", "|---|---|"]
+        for name in sorted(seen, key=lambda n: (passed[n] / seen[n], n)):
+            lines.append(f"| {name} | {100 * passed[name] / seen[name]:.0f}% ({passed[name]}/{seen[name]}) |")
+        lines.append("")
+    if diagnoses:
+        lines += ["Most common problem per node (what to re-teach):", "", "| node | problem | failing tests |",
+                  "|---|---|---|"]
+        for node, counter in sorted(diagnoses.items(), key=lambda kv: -sum(kv[1].values())):
+            problem, count = counter.most_common(1)[0]
+            lines.append(f"| {node} | {problem} | {count} |")
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,116 @@
+"""``grade batch`` over a class: 50 submissions (solutions, buggy files, one that hangs, one
+with a syntax error, one empty), a Gradescope export with names, re-runs and --only."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import shutil
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from grader.batch import run_batch
+from grader.cli import main
+from grader.gradescope import validation_errors
+
+ROOT = Path(__file__).resolve().parents[2]
+ASSIGNMENT = ROOT / "assignments" / "scalar-graphs"
+SOLUTION = re.sub(r"[ \t]*# (BEGIN|END) SOLUTION.*\n", "", (ROOT / "solutions" / "scalar-graphs" / "nodes.py").read_text())
+BUGGY = sorted((ROOT / "tests" / "corpus" / "students" / "scalar-graphs").glob("*/nodes.py"))
+
+
+@pytest.fixture(scope="module")
+def classroom(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("class")
+    kinds = {}
+    for i in range(50):
+        sub = folder / f"student-{i:02d}"
+        sub.mkdir()
+        if i == 0:
+            (sub / "nodes.py").write_text(SOLUTION.replace("class Exp:", "while True:\n    pass\n\n\nclass Exp:"))
+            kinds[sub.name] = "hangs"
+        elif i == 1:
+            (sub / "nodes.py").write_text("class Add(\n")
+            kinds[sub.name] = "syntax"
+        elif i == 2:
+            kinds[sub.name] = "empty"
+        elif i % 3 == 0:
+            shutil.copy(BUGGY[i % len(BUGGY)], sub / "nodes.py")
+            kinds[sub.name] = "buggy"
+        else:
+            (sub / "hw").mkdir()
+            (sub / "hw" / "nodes.py").write_text(SOLUTION)
+            kinds[sub.name] = "solution"
+    (folder / ".kinds.json").write_text(json.dumps(kinds))
+    return folder
+
+
+def test_a_class_of_fifty(classroom, tmp_path):
+    kinds = json.loads((classroom / ".kinds.json").read_text())
+    out = tmp_path / "out"
+    start = time.monotonic()
+    batch = run_batch(ASSIGNMENT, classroom, out, jobs=2)
+    elapsed = time.monotonic() - start
+    rows = {r["submission"]: r for r in csv.DictReader(open(out / "grades.csv"))}
+    assert len(rows) == 50 and batch.graded == 50
+    top = float(rows["student-03"]["max_score"])
+    for name, kind in kinds.items():
+        score = float(rows[name]["score"])
+        data = json.loads((out / name / "results.json").read_text())
+        assert not validation_errors(data)
+        if kind == "solution":
+            assert score == top, name
+        elif kind in ("empty", "syntax", "hangs"):
+            assert score == 0, name
+        else:
+            assert 0 <= score < top, name
+    header = next(csv.reader(open(out / "grades.csv")))
+    assert header[:3] == ["submission", "score", "max_score"] and len(header) > 50
+    summary = (out / "summary.md").read_text()
+    assert "median" in summary and "Pass rate per test" in summary and "re-teach" in summary
+    # parallel: about the sum of the gradings' own times over the two jobs (plus start-up)
+    assert elapsed < 60, f"{elapsed:.1f} s"
+
+    again = run_batch(ASSIGNMENT, classroom, out, jobs=2)
+    assert again.graded == 0 and again.reused == 50
+    only = run_batch(ASSIGNMENT, classroom, out, jobs=2, only="student-04")
+    assert only.graded == 1
+
+
+def test_a_gradescope_export_zip_with_names(tmp_path):
+    export = tmp_path / "export"
+    export.mkdir()
+    meta = {}
+    for sid, (who, source) in enumerate([("Ada Lovelace", SOLUTION), ("Alan Turing", "class Add:\n    pass\n")], 1):
+        folder = export / f"submission_{1000 + sid}"
+        folder.mkdir()
+        (folder / "nodes.py").write_text(source)
+        meta[folder.name] = {":submitters": [{":name": who, ":sid": str(sid), ":email": f"s{sid}@uni.edu"}],
+                             ":created_at": "2026-11-01 10:00:00", ":score": 0.0}
+    (export / "submission_metadata.yml").write_text(yaml.safe_dump(meta))
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for path in export.rglob("*"):
+            zf.write(path, Path("assignment_123_export") / path.relative_to(export))
+    result = CliRunner().invoke(main, ["batch", str(ASSIGNMENT), str(archive), "--out", str(tmp_path / "out"),
+                                       "--jobs", "2"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(open(tmp_path / "out" / "grades.csv")))
+    assert [r["students"] for r in rows] == ["Ada Lovelace", "Alan Turing"]
+    assert rows[0]["emails"] == "s1@uni.edu"
+    assert float(rows[0]["score"]) == float(rows[0]["max_score"]) > float(rows[1]["score"])
+
+
+def test_batch_refuses_a_zip_that_escapes(tmp_path):
+    archive = tmp_path / "evil.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("../../escaped.txt", "x")
+    result = CliRunner().invoke(main, ["batch", str(ASSIGNMENT), str(archive), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1 and "outside the export" in result.output
+    assert not (tmp_path.parent / "escaped.txt").exists()
