@@ -4,7 +4,8 @@ Run by the grader as ``python -I -m grader.confine CONFIG_JSON -- COMMAND...``. 
 single-threaded process it applies resource limits, and, when it runs as root, moves into
 new network and mount namespaces (no network; the spec, results and original submission
 folders hidden under empty mounts; only the paths Python needs left reachable), drops to
-the dedicated unprivileged user, and finally execs the worker. Every step that cannot be
+the dedicated unprivileged user, and finally becomes the command: ``-m grader.worker ...``
+runs in this same interpreter (saving a second start-up), anything else is exec'ed. Every step that cannot be
 taken is reported on stderr and skipped, so a student's laptop runs the same code with the
 protections that are available there.
 """
@@ -137,6 +138,11 @@ def main(argv: list[str]) -> None:
             print(f"grader: no network namespace for the worker ({e.strerror}); network stays on",
                   file=sys.stderr)
     os.chdir(config["cwd"])
+    if command[:2] == ["-m", "grader.worker"]:
+        import runpy
+        sys.argv = ["grader.worker", *command[2:]]
+        runpy.run_module("grader.worker", run_name="__main__", alter_sys=True)
+        return
     os.execv(command[0], command)
 
 

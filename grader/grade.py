@@ -25,6 +25,7 @@ from grader.spec import load_assignment
 from grader.spec.model import Assignment, GraphTest, NodeTest, NodeType
 from grader.submission import Submission, find_files
 
+
 CHECK_NAMES = {"forward": "forward", "backward": "backward", "numeric": "backward vs. finite differences",
                "no_mutation": "inputs left unmodified", "independence": "two instances at once",
                "range": "large inputs stay finite"}
@@ -47,7 +48,7 @@ def grade_submission(assignment_dir: str | Path, submission_dir: str | Path, *, 
     student's code does becomes results.
     """
     started = time.monotonic()
-    assignment, _ = load_assignment(assignment_dir)
+    assignment, _ = load_assignment(assignment_dir, dry_run=False)
     submission = find_files(submission_dir, assignment.files)
     base = seed if seed is not None else submission.seed()
     results = Results(assignment.id, seed=base)
@@ -73,7 +74,11 @@ def grade_submission(assignment_dir: str | Path, submission_dir: str | Path, *, 
         results.student_output = sandbox.output()
     results.output = "\n".join(grading.messages)
     results.execution_time = time.monotonic() - started
-    results.extra = {"files": {k: str(v.relative_to(submission.folder)) for k, v in submission.found.items()},
+    total = time.monotonic() - started
+    timings = dict(grading.timings, total=total)
+    timings["grader"] = total - timings["worker_start"] - timings["student_calls"]
+    results.extra = {"timings": {k: round(v, 4) for k, v in timings.items()},
+                     "files": {k: str(v.relative_to(submission.folder)) for k, v in submission.found.items()},
                      "missing": submission.missing, "protections": sandbox.protections.on,
                      "not_available": sandbox.protections.off}
     return results
@@ -89,6 +94,7 @@ class _Grading:
         self.tests: list[TestResult] = []
         self.messages: list[str] = list(submission.notes)
         self.blocked: dict[str, str] = {}  # symbol -> why it cannot be called
+        self.timings = {"worker_start": 0.0, "student_calls": 0.0, "worker_calls": 0}
 
     def scan(self, forbidden: set[str]) -> None:
         """Report forbidden imports before running anything (they are also blocked at run time)."""
@@ -107,12 +113,14 @@ class _Grading:
         symbols = {n.name: n.file for n in self.assignment.nodes.values() if not n.provided}
         if self.assignment.driver_file:
             symbols.update({"topological_sort": self.assignment.driver_file, "backward": self.assignment.driver_file})
+        started = time.monotonic()
         try:
             loaded = self.sandbox.load(symbols)
         except WorkerFailure as e:
             why = _failure_text(e, "importing your files")
             loaded = {"files": {f: {"kind": "failure", "message": why} for f in self.submission.found},
                       "symbols": {}}
+        self.timings["worker_start"] = time.monotonic() - started
         for file, error in loaded["files"].items():
             if error and file in self.assignment.files:
                 self.messages.append(f"{file} could not be imported: {error_text(error)}")
@@ -198,7 +206,12 @@ class _Grading:
             self.sandbox.restart()
 
     def _run(self, steps: list[dict]) -> list[dict]:
-        reply = self.sandbox.request({"op": "run", "steps": steps}, calls=sum(calls_in(s) for s in steps))
+        started = time.monotonic()
+        try:
+            reply = self.sandbox.request({"op": "run", "steps": steps}, calls=sum(calls_in(s) for s in steps))
+        finally:
+            self.timings["student_calls"] += time.monotonic() - started
+            self.timings["worker_calls"] += 1
         results = reply.get("results")
         if not isinstance(results, list) or len(results) != len(steps) or \
                 not all(isinstance(r, dict) and ("ok" in r or isinstance(r.get("error"), dict)) for r in results):

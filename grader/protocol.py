@@ -127,7 +127,10 @@ def calls_in(step: dict) -> int:
     """How many student calls one step of a ``run`` request makes (for time budgets)."""
     kind = step.get("do")
     if kind == "forward_many":
-        return max(1, len(step.get("perturb", [])))
+        count = 0
+        for plan in step.get("perturb", []):
+            count += 2 * (np.size(plan["steps"]) if "steps" in plan else len(plan.get("directions", [])))
+        return max(1, count)
     if kind in ("graph", "driver"):
         return 2 * max(1, len(step.get("nodes", []))) + 4
     return 1

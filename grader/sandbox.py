@@ -215,12 +215,12 @@ class Sandbox:
         elif self.limits.get("processes") is not None:
             # without a user of its own, the process limit counts all of our user's processes
             config["limits"]["processes"] = self.limits["processes"] + _own_process_count()
-        worker = [sys.executable, "-I", "-u", "-B", "-m", "grader.worker", str(to_worker_r),
-                  str(from_worker_w), str(self.limits["call_seconds"]), json.dumps(self.forbidden)]
+        worker = ["-m", "grader.worker", str(to_worker_r), str(from_worker_w),
+                  str(self.limits["call_seconds"]), json.dumps(self.forbidden)]
         env = {"PATH": "/usr/bin:/bin", "HOME": str(self.folder), "OMP_NUM_THREADS": "1",
                "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "LANG": "C.UTF-8"}
         self.proc = subprocess.Popen(
-            [sys.executable, "-I", "-m", "grader.confine", json.dumps(config), "--", *worker],
+            [sys.executable, "-I", "-u", "-B", "-m", "grader.confine", json.dumps(config), "--", *worker],
             cwd=self.folder, stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w,
             pass_fds=(to_worker_r, from_worker_w), start_new_session=True, env=env)
         for fd in (to_worker_r, from_worker_w, out_w):

@@ -251,20 +251,27 @@ class Worker:
                 "inputs_after": self.inputs.get(step["handle"], [])}
 
     def _do_forward_many(self, step: dict) -> dict:
-        """Forward of fresh instances on perturbed copies of the inputs (finite differences)."""
+        """Forward of fresh instances on perturbed copies of the inputs (finite differences):
+        for each plan, +h then -h per element, or per direction."""
         base = [np.array(x) for x in step["inputs"]]
         outs = []
-        for p in step["perturb"]:
-            inputs = [x.copy() for x in base]
-            target = inputs[p["input"]]
-            if "index" in p:
-                target.flat[p["index"]] += p["step"]
+        for plan in step["perturb"]:
+            k = plan["input"]
+            if "steps" in plan:
+                moves = [(e, None, float(h)) for e, h in enumerate(np.ravel(plan["steps"]))]
             else:
-                target += p["step"] * np.asarray(p["direction"])
-            obj = self._new(step["cls"], step.get("attrs", {}))
-            with limited(step.get("where", "forward")):
-                result = obj.forward(*inputs)
-            outs.append(to_array(result, "forward's output"))
+                moves = [(None, v, float(plan["step"])) for v in np.asarray(plan["directions"])]
+            for index, direction, h in moves:
+                for sign in (1.0, -1.0):
+                    inputs = [x.copy() for x in base]
+                    if index is not None:
+                        inputs[k].flat[index] += sign * h
+                    else:
+                        inputs[k] += sign * h * direction
+                    obj = self._new(step["cls"], step.get("attrs", {}))
+                    with limited(step.get("where", "forward")):
+                        result = obj.forward(*inputs)
+                    outs.append(to_array(result, "forward's output"))
         if outs and all(o.shape == outs[0].shape for o in outs):
             return {"outs": np.stack(outs).astype(np.float64)}  # one array: one payload to send
         return {"outs": outs}

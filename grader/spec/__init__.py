@@ -23,13 +23,14 @@ def spec_path(path: str | Path) -> Path:
     return path
 
 
-def load_assignment(path: str | Path) -> tuple[Assignment, list[Problem]]:
+def load_assignment(path: str | Path, *, dry_run: bool = True) -> tuple[Assignment, list[Problem]]:
     """Read, validate and dry-run the spec at ``path`` (a folder or its assignment.yaml).
 
-    Returns the assignment and its warnings; raises SpecError if there is any error.
+    Returns the assignment and its warnings; raises SpecError if there is any error. Grading
+    skips the dry run (``dry_run=False``): ``grade validate`` and ``setup.sh`` have done it.
     """
     from grader.spec.build import Builder
-    from grader.spec.check import dry_run
+    from grader.spec.check import dry_run as run_dry
     from grader.spec.schema import schema_problems
     from grader.spec.yamlsource import load_yaml
 
@@ -46,8 +47,8 @@ def load_assignment(path: str | Path) -> tuple[Assignment, list[Problem]]:
     builder = Builder(doc, file.resolve())
     assignment = builder.build()
     problems = builder.problems
-    if not _errors(problems):
-        problems = problems + dry_run(assignment, doc)
+    if dry_run and not _errors(problems):
+        problems = problems + run_dry(assignment, doc)
     if _errors(problems):
         raise SpecError(problems)
     return assignment, problems
