@@ -21,7 +21,7 @@ import stat
 import sys
 import tempfile
 
-CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWNET = 0x00020000, 0x10000000, 0x40000000
+CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x10000000, 0x20000000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_BIND, MS_MOVE, MS_REC, MS_PRIVATE = 1, 2, 4, 4096, 8192, 16384, 1 << 18
 MNT_DETACH = 2
 
@@ -73,34 +73,73 @@ def apply_limits(limits: dict) -> list[str]:
 
 def reachable_paths(needed: list[str], uid: int, gid: int) -> None:
     """Make each needed path reachable by the worker user: any directory on the way that
-    'other' cannot enter is covered by an empty tmpfs in which only the next step of the
-    path is bound back, so nothing else in that directory becomes visible."""
+    'other' cannot enter is covered by an empty tmpfs in which only the next steps of the
+    needed paths are bound back, so nothing else in that directory becomes visible."""
+    paths = sorted({os.path.realpath(p) for p in needed if os.path.exists(p)})
     stage = tempfile.mkdtemp(prefix="grader-stage-")
-    for path in sorted({os.path.realpath(p) for p in needed if os.path.exists(p)}):
-        parts = path.strip("/").split("/")
-        for depth in range(len(parts)):
-            directory = "/" + "/".join(parts[:depth])
-            child = parts[depth]
-            st = os.stat(directory)
-            if st.st_mode & stat.S_IXOTH or st.st_uid == uid:
-                continue
-            _expose_only(directory, child, stage)
-    shutil.rmtree(stage, ignore_errors=True)
+    try:
+        depth = 0
+        while True:
+            blocked: dict[str, set[str]] = {}
+            for path in paths:
+                parts = path.strip("/").split("/")
+                if depth >= len(parts) or parts == [""]:
+                    continue
+                directory = "/" + "/".join(parts[:depth])
+                st = os.stat(directory)
+                if not (st.st_mode & stat.S_IXOTH or st.st_uid == uid):
+                    blocked.setdefault(directory, set()).add(parts[depth])
+            if not any(len(p.strip("/").split("/")) > depth for p in paths):
+                break
+            for directory, children in blocked.items():
+                _expose_only(directory, sorted(children), stage)
+            depth += 1
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
 
 
-def _expose_only(directory: str, child: str, stage: str) -> None:
+def _expose_only(directory: str, children: list[str], stage: str) -> None:
     original = os.path.join(stage, "original")
     os.makedirs(original, exist_ok=True)
     mount(directory, original, None, MS_BIND | MS_REC)
     mount("tmpfs", directory, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0711,size=64k")
-    target = os.path.join(directory, child)
-    source = os.path.join(original, child)
-    if os.path.isdir(source):
-        os.mkdir(target)
-    else:
-        open(target, "w").close()
-    mount(source, target, None, MS_BIND | MS_REC)
+    for child in children:
+        target = os.path.join(directory, child)
+        source = os.path.join(original, child)
+        if os.path.isdir(source):
+            os.mkdir(target)
+        else:
+            open(target, "w").close()
+        mount(source, target, None, MS_BIND | MS_REC)
     umount(original)
+
+
+def private_tmp(workdir: str) -> None:
+    """Give the worker empty, private /tmp, /var/tmp, /dev/shm and /run/lock (its own folder, which
+    lives in /tmp, is bound back in), so it cannot leave files where others would find them."""
+    keep = os.open(workdir, os.O_PATH | os.O_DIRECTORY)
+    for shared in ("/tmp", "/var/tmp", "/dev/shm", "/run/lock"):
+        if os.path.isdir(shared):
+            mount("tmpfs", shared, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=64m")
+    if os.path.dirname(workdir) == "/tmp":
+        target = os.path.join("/tmp", os.path.basename(workdir))
+        os.mkdir(target)
+        mount(f"/proc/self/fd/{keep}", target, None, MS_BIND | MS_REC)
+    os.close(keep)
+
+
+def enter_user_namespace() -> None:
+    """An unprivileged user's own namespaces (where the kernel allows them): the same uid
+    inside, no network, and mounts of its own for a private /tmp."""
+    uid, gid = os.getuid(), os.getgid()
+    unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID)
+    with open("/proc/self/setgroups", "w") as f:
+        f.write("deny")
+    with open("/proc/self/uid_map", "w") as f:
+        f.write(f"{uid} {uid} 1")
+    with open("/proc/self/gid_map", "w") as f:
+        f.write(f"{gid} {gid} 1")
+    mount(None, "/", None, MS_REC | MS_PRIVATE)
 
 
 def hide(paths: list[str]) -> None:
@@ -108,6 +147,16 @@ def hide(paths: list[str]) -> None:
     for path in paths:
         if os.path.isdir(path):
             mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_RDONLY, "mode=000,size=4k")
+
+
+def _become_child() -> None:
+    """Continue as the first process of the new PID namespace, where no process outside it
+    (the grader above all) can be seen or signalled; this process waits and passes on its
+    exit status."""
+    pid = os.fork()
+    if pid:
+        _, status = os.waitpid(pid, 0)
+        os._exit(os.waitstatus_to_exitcode(status) & 0xFF if os.WIFEXITED(status) else 1)
 
 
 def drop_privileges(uid: int, gid: int) -> None:
@@ -124,19 +173,26 @@ def main(argv: list[str]) -> None:
     applied = apply_limits(config.get("limits", {}))
     notes = []
     if os.geteuid() == 0 and config.get("uid") is not None:
-        unshare(CLONE_NEWNS | CLONE_NEWNET)
+        unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID)
         mount(None, "/", None, MS_REC | MS_PRIVATE)
         reachable_paths(config.get("needed", []), config["uid"], config["gid"])
         hide(config.get("hide", []))
+        if config.get("private_tmp"):
+            private_tmp(config["cwd"])
         drop_privileges(config["uid"], config["gid"])
+        _become_child()
         notes.append("network off, private mounts, unprivileged user")
     elif config.get("isolate_network", True):
         try:
-            unshare(CLONE_NEWUSER | CLONE_NEWNET)
-            notes.append("network off")
+            enter_user_namespace()
+            hide(config.get("hide", []))
+            if config.get("private_tmp"):
+                private_tmp(config["cwd"])
+            _become_child()
+            notes.append("network off, private /tmp")
         except OSError as e:
-            print(f"grader: no network namespace for the worker ({e.strerror}); network stays on",
-                  file=sys.stderr)
+            print(f"grader: no user namespace for the worker ({e.strerror}); network and /tmp stay "
+                  "shared", file=sys.stderr)
     os.chdir(config["cwd"])
     if command[:2] == ["-m", "grader.worker"]:
         import runpy

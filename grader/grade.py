@@ -95,6 +95,7 @@ class _Grading:
         self.messages: list[str] = list(submission.notes)
         self.blocked: dict[str, str] = {}  # symbol -> why it cannot be called
         self.timings = {"worker_start": 0.0, "student_calls": 0.0, "worker_calls": 0}
+        self.graphs_isolated = False
 
     def scan(self, forbidden: set[str]) -> None:
         """Report forbidden imports before running anything (they are also blocked at run time)."""
@@ -104,8 +105,9 @@ class _Grading:
             except (OSError, UnicodeDecodeError):
                 continue
             for line, module in scan_imports(source, forbidden):
-                self.messages.append(f"{name}, line {line}: importing {module} is not allowed in "
-                                     "this assignment (use numpy and the standard library).")
+                what = module if module.startswith("sys.") else f"importing {module}"
+                self.messages.append(f"{name}, line {line}: {what} is not allowed in this assignment "
+                                     "(use numpy and the standard library).")
 
     def load(self) -> None:
         for name in self.submission.missing:
@@ -164,7 +166,17 @@ class _Grading:
 
     # -- node tests ---------------------------------------------------------------------------------
 
+    def fresh_worker(self) -> None:
+        """A fresh copy of the worker for the next node type: whatever the last one's code
+        did to its process (patched numpy, forged replies, stray threads) stays with it."""
+        try:
+            self.sandbox.isolate()
+        except WorkerFailure:
+            pass  # the next request restarts the worker
+
     def node(self, node: NodeType, number: int) -> None:
+        if node.name not in self.blocked:
+            self.fresh_worker()
         for index, test in enumerate(node.tests):
             if self.visible_only and test.settings.visibility != "visible":
                 continue
@@ -243,6 +255,9 @@ class _Grading:
     def graph(self, graph: GraphTest, number: int) -> None:
         if self.visible_only and graph.settings.visibility != "visible":
             return
+        if not self.graphs_isolated and self._graph_blocked(graph, self.assignment.driver_file is not None) is None:
+            self.fresh_worker()  # the graphs share one worker, fresh from the node tests
+            self.graphs_isolated = True
         rng = np.random.default_rng(case_seed(self.seed, f"graph {graph.id}", graph.settings.visibility))
         driver = self.assignment.driver_file is not None
         outcome = Outcome("graph")

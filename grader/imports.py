@@ -33,6 +33,8 @@ def scan(source: str, forbidden: set[str]) -> list[tuple[int, str]]:
         for name in names:
             if name.split(".")[0] in forbidden:
                 found.append((node.lineno, name))
+        if isinstance(node, ast.Attribute) and node.attr in ("meta_path", "path_hooks"):
+            found.append((node.lineno, f"sys.{node.attr} (changing how imports work)"))
     return found
 
 

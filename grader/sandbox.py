@@ -75,7 +75,8 @@ def worker_account() -> tuple[int, int, Any] | None:
         try:
             entry = pwd.getpwnam(name)
         except KeyError:
-            subprocess.run(["useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent",
+            useradd = shutil.which("useradd", path="/usr/sbin:/sbin:/usr/bin:/bin") or "useradd"
+            subprocess.run([useradd, "--system", "--no-create-home", "--home-dir", "/nonexistent",
                             "--shell", "/usr/sbin/nologin", name],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
             try:
@@ -98,7 +99,8 @@ def _become_subreaper() -> bool:
 
 
 def _processes() -> list[tuple[int, int, int, int]]:
-    """(pid, ppid, session id, uid) of every process, from /proc."""
+    """(pid, ppid, session id, uid) of every live process, from /proc (zombies are dead
+    already: they only wait for their parent to collect them)."""
     found = []
     for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
         if not entry.isdigit():
@@ -108,6 +110,8 @@ def _processes() -> list[tuple[int, int, int, int]]:
                 fields = f.read().rsplit(b")", 1)[1].split()
             uid = os.stat(f"/proc/{entry}").st_uid
         except (OSError, IndexError):
+            continue
+        if fields[0] in (b"Z", b"X"):
             continue
         found.append((int(entry), int(fields[1]), int(fields[3]), uid))
     return found
@@ -175,19 +179,15 @@ class Sandbox:
         self.subreaper = self.account is None and _become_subreaper()
         self.folder = Path(tempfile.mkdtemp(prefix="grader-work-"))
         self.hide = [str(Path(p).resolve()) for p in hide if Path(p).exists()]
+        self.hide += _package_folders([m for m in self.forbidden if m != "grader"])
         self.proc: subprocess.Popen | None = None
         self.loaded: dict | None = None
         self._load_request: dict | None = None
         self._output = bytearray()
         self._output_cut = False
         self.started = time.monotonic()
-        for name, source in files.items():
-            shutil.copyfile(source, self.folder / name)
-        if self.account is not None:
-            uid, gid, _ = self.account
-            for path in [self.folder, *self.folder.iterdir()]:
-                os.chown(path, uid, gid)
-            os.chmod(self.folder, 0o700)
+        self.served = 0  # requests since the worker (re)started, beyond loading
+        self.isolated = False  # a forked child of the worker is serving
 
     @property
     def protections(self) -> Protections:
@@ -198,18 +198,37 @@ class Sandbox:
             p.on += ["unprivileged user", "no network", "spec and results hidden"]
         else:
             p.off += ["unprivileged user (needs root)", "hidden spec and results (needs root)"]
-            p.on.append("network off where user namespaces allow it")
+            p.on.append("network off and a private /tmp where user namespaces allow it")
         return p
 
     # -- life cycle ----------------------------------------------------------------------------------
 
+    def _fresh_copy(self) -> None:
+        """The submission's files, copied anew for every worker: a worker that rewrote its
+        copy cannot poison the next one."""
+        for entry in self.folder.iterdir():
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+        for name, source in self.files.items():
+            shutil.copyfile(source, self.folder / name)
+        if self.account is not None:
+            uid, gid, _ = self.account
+            for path in [self.folder, *self.folder.iterdir()]:
+                os.chown(path, uid, gid)
+            os.chmod(self.folder, 0o700)
+
     def start(self) -> None:
+        self._fresh_copy()
+        self.served = 0
+        self.isolated = False
         to_worker_r, self._to_worker = os.pipe()
         self._from_worker, from_worker_w = os.pipe()
         out_r, out_w = os.pipe()
         config = {"limits": {k: v for k, v in self.limits.items()
                              if k in ("cpu_seconds", "memory_mb", "file_mb", "open_files", "processes")},
-                  "cwd": str(self.folder), "hide": self.hide, "needed": self._needed()}
+                  "cwd": str(self.folder), "hide": self.hide, "needed": self._needed(), "private_tmp": True}
         if self.account is not None:
             config["uid"], config["gid"] = self.account[:2]
         elif self.limits.get("processes") is not None:
@@ -263,6 +282,32 @@ class Sandbox:
     def restart(self) -> None:
         self.kill()
         self.start()
+
+    def isolate(self) -> None:
+        """Serve the next requests from a fresh fork of the loaded worker (cheap: no new
+        interpreter), ending any earlier fork first; a worker that cannot do it is restarted."""
+        try:
+            if self.isolated:
+                self.request({"op": "release"})
+                nonce = os.urandom(8).hex()  # one the ended child never saw
+                self._write(encode({"op": "ping", "nonce": nonce}), time.monotonic() + 5)
+                for _ in range(1000):  # skip whatever the child left in the channel
+                    reply = receive(lambda n: self._read(n, time.monotonic() + 5))
+                    if isinstance(reply, dict) and reply.get("pong") == nonce:
+                        break
+                else:
+                    raise WorkerFailure("protocol", "the worker's channel did not settle")
+                self.isolated = False
+            if self.proc is None:
+                self.start()
+            if self.request({"op": "fork"}).get("forked") is not True:
+                raise WorkerFailure("protocol", "the worker did not fork")
+            self.isolated = True
+            self.served = 0
+        except (WorkerFailure, ProtocolError):
+            self.restart()
+            self.request({"op": "fork"})
+            self.isolated = True
 
     def kill(self) -> None:
         """End the worker, everything in its session, and everything it left behind."""
@@ -333,6 +378,11 @@ class Sandbox:
         if not isinstance(reply, dict):
             self.kill()
             raise WorkerFailure("protocol", "the worker's reply was not a mapping")
+        if "child_died" in reply and self.isolated:
+            self.isolated = False  # the loaded worker itself is still there, untouched
+            raise WorkerFailure("crash", self._death())
+        if message.get("op") != "load":
+            self.served += 1
         return reply
 
     def _death(self) -> str:
@@ -366,6 +416,22 @@ class Sandbox:
         ready = select.select([], [fd], [], left) if write else select.select([fd], [], [], left)
         if not any(ready):
             raise WorkerFailure("timeout", "")
+
+
+def _package_folders(modules: list[str]) -> list[str]:
+    """Where the forbidden packages live on disk, to cover them for the worker (so removing
+    the import hook does not make them importable)."""
+    import importlib.util
+    folders = []
+    for name in modules:
+        try:
+            spec = importlib.util.find_spec(name.split(".")[0])
+        except (ImportError, ValueError):
+            continue
+        for location in (spec.submodule_search_locations or []) if spec else []:
+            if os.path.isdir(location):
+                folders.append(os.path.realpath(location))
+    return folders
 
 
 def _own_process_count() -> int:

@@ -367,8 +367,17 @@ def _signature(target: Any, skip_self: bool) -> dict | None:
             "varkw": any(p.kind == p.VAR_KEYWORD for p in params)}
 
 
+RELEASED = 77  # the exit status of a child that ended because the grader asked it to
+
+
 def serve(fd_in: int, fd_out: int) -> None:
-    """Answer requests until the grader closes the channel."""
+    """Answer requests until the grader closes the channel.
+
+    ``fork`` starts a child that takes over the channel: each node type is graded in a fresh
+    copy of this process, and whatever its code does to the process (patched modules, stray
+    state, forged replies) ends with the child. ``release`` ends the child; this process,
+    untouched, then answers again (with ``child_died`` first if the child ended by itself).
+    """
     worker = Worker()
     while True:
         try:
@@ -376,12 +385,25 @@ def serve(fd_in: int, fd_out: int) -> None:
         except ProtocolError:
             return
         op = request.get("op")
+        if op == "fork":
+            child = os.fork()
+            if child == 0:
+                write_message(fd_out, {"forked": True})
+                continue
+            _, status = os.waitpid(child, 0)
+            code = os.waitstatus_to_exitcode(status)
+            if code != RELEASED:
+                write_message(fd_out, {"child_died": code})
+            continue
+        if op == "release":
+            write_message(fd_out, {"released": True})
+            os._exit(RELEASED)
         if op == "load":
             reply = worker.load(request)
         elif op == "run":
             reply = worker.run(request)
         elif op == "ping":
-            reply = {"pong": True}
+            reply = {"pong": request.get("nonce", True)}
         else:
             reply = {"error": {"kind": "protocol", "message": f"unknown op {op!r}"}}
         write_message(fd_out, reply)

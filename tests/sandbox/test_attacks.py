@@ -6,10 +6,13 @@
     bound: 60          # seconds the whole grading may take
     why: busy loop in forward
 
-For each, as root (worker dropped to its own user) and as an ordinary user (limits only):
-grading ends within the bound, results.json is valid, the attacked node loses points and
-every other node's tests get full marks, no process outlives the run, and no file named
-PWNED* appears outside the worker's folder (attacks use that name for what they write).
+Each attack is graded with ``grade run`` twice: as root (the worker drops to its own user)
+and as an ordinary user (limits only, via ``grader.confine``). Grading ends within the
+bound, results.json is valid, the attacked node loses points and every other node's tests
+keep full marks. Once every run is over, no process of the worker users or of the test user
+is left, and no file named PWNED* (the name attacks use for what they write) exists outside
+the workers' folders. The specs are lighter copies of the shipped ones (the same nodes, fewer
+cases), and two gradings run at a time, so the suite stays fast.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import shutil
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -32,7 +36,8 @@ from grader.sandbox import WORKER_USER, _processes
 ROOT = Path(__file__).resolve().parents[2]
 ATTACKS = ROOT / "tests" / "corpus" / "attacks"
 TEST_USER = "bpgrader-student"
-WATCHED = [Path("/tmp"), ROOT / "assignments", ROOT / "tests" / "corpus" / "attacks"]
+WATCHED = [Path("/tmp"), ROOT / "assignments", ATTACKS]
+MODES = ["root", "ordinary"] if os.geteuid() == 0 else ["ordinary"]
 
 
 def attacks() -> list[Path]:
@@ -46,7 +51,7 @@ def ordinary_user() -> tuple[int, int] | None:
     try:
         entry = pwd.getpwnam(TEST_USER)
     except KeyError:
-        subprocess.run(["useradd", "--no-create-home", "--home-dir", "/nonexistent", "--shell",
+        subprocess.run([shutil.which("useradd", path="/usr/sbin:/sbin:/usr/bin:/bin") or "useradd", "--no-create-home", "--home-dir", "/nonexistent", "--shell",
                         "/usr/sbin/nologin", TEST_USER], check=False, capture_output=True)
         try:
             entry = pwd.getpwnam(TEST_USER)
@@ -55,70 +60,114 @@ def ordinary_user() -> tuple[int, int] | None:
     return entry.pw_uid, entry.pw_gid
 
 
-def pwned() -> list[Path]:
-    found = []
+def light_spec(assignment: str, folder: Path) -> Path:
+    """The shipped spec with the same nodes and graphs but fewer cases."""
+    source = ROOT / "assignments" / assignment
+    data = yaml.safe_load((source / "assignment.yaml").read_text())
+    for node in data.get("nodes", {}).values():
+        if not node.get("provided"):
+            node["tests"] = [{"name": "light", "cases": 2}]
+            for rng in node.get("range", []):
+                rng["cases"] = min(rng.get("cases", 0), 1)
+    for graph in data.get("graphs", {}).values():
+        graph["cases"] = 1 if not graph.get("examples") else 0
+    target = folder / assignment
+    target.mkdir(parents=True)
+    (target / "assignment.yaml").write_text(json.dumps(data))  # JSON is YAML, and unambiguous
+    for name in data.get("provided", []):
+        shutil.copy(source / name, target / name)
+    return target
+
+
+def pwned() -> set[Path]:
+    found = set()
     for folder in WATCHED:
-        for path in folder.rglob("PWNED*") if folder != Path("/tmp") else folder.glob("**/PWNED*"):
-            found.append(path)
+        pattern = "**/PWNED*"
+        found |= {p for p in folder.glob(pattern) if "grader-work-" not in str(p)}
     return found
 
 
-def leftover_processes(uids: set[int]) -> list[int]:
-    me = os.getpid()
-    return [pid for pid, _, _, uid in _processes() if uid in uids and pid != me]
+def worker_uids() -> set[int]:
+    uids = {e.pw_uid for e in pwd.getpwall() if e.pw_name.startswith(WORKER_USER)}
+    user = ordinary_user() if os.geteuid() == 0 else None
+    return uids | ({user[0]} if user else set())
 
 
-def run_grader(case: Path, workdir: Path, as_user: tuple[int, int] | None) -> tuple[subprocess.CompletedProcess, float]:
-    """``grade run`` on the attack, as root or (via grader.confine) as an ordinary user."""
+def grade(case: Path, mode: str, specs: Path, workdir: Path) -> dict:
+    """`grade run` on one attack, as root or (via grader.confine) as an ordinary user."""
+    workdir.mkdir(parents=True)
+    workdir.chmod(0o755)
     results = workdir / "results" / "results.json"
     submission = workdir / "submission"
     shutil.copytree(case, submission, ignore=shutil.ignore_patterns("expect.yaml"))
     (workdir / "results").mkdir()
-    command = [sys.executable, "-I", "-m", "grader", "run", str(ROOT / "assignments" / case.parent.name),
+    command = [sys.executable, "-I", "-m", "grader", "run", str(specs / case.parent.name),
                str(submission), "--results", str(results), "--seed", "7"]
-    if as_user is not None and os.geteuid() == 0:
-        uid, gid = as_user
+    if mode == "ordinary" and os.geteuid() == 0:
+        uid, gid = ordinary_user()
         for path in [workdir, *workdir.rglob("*")]:
             os.chown(path, uid, gid)
         import grader
-        needed = [sys.prefix, sys.base_prefix, os.path.realpath(sys.executable), str(workdir), str(ROOT),
+        needed = [sys.prefix, sys.base_prefix, os.path.realpath(sys.executable), str(workdir), str(specs),
                   str(Path(grader.__file__).resolve().parent.parent), *[p for p in sys.path if p]]
         config = {"uid": uid, "gid": gid, "needed": needed, "hide": [], "limits": {}, "cwd": str(workdir)}
         command = [sys.executable, "-I", "-m", "grader.confine", json.dumps(config), "--", *command]
     start = time.monotonic()
-    proc = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=workdir,
-                          env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1"})
-    return proc, time.monotonic() - start
+    try:
+        proc = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=workdir,
+                              env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1"})
+        output, code = proc.stdout[-2000:] + proc.stderr[-2000:], proc.returncode
+    except subprocess.TimeoutExpired:
+        output, code = "timed out after 600 s", None
+    elapsed = time.monotonic() - start
+    data = json.loads(results.read_text()) if results.exists() else None
+    return {"code": code, "output": output, "elapsed": elapsed, "results": data}
 
 
-MODES = ["root", "ordinary"] if os.geteuid() == 0 else ["ordinary"]
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """Every attack in every mode, two at a time; then what is left behind."""
+    if "ordinary" in MODES and ordinary_user() is None:
+        pytest.skip("no ordinary user account can be made here")
+    specs = tmp_path_factory.mktemp("specs")
+    specs.chmod(0o755)
+    for assignment in {c.parent.name for c in attacks()}:
+        light_spec(assignment, specs)
+    base = tmp_path_factory.mktemp("attacks")
+    base.chmod(0o755)
+    before = pwned()
+    jobs = [(case, mode) for case in attacks() for mode in MODES]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {job: pool.submit(grade, job[0], job[1], specs, base / f"{job[0].parent.name}-{job[0].name}-{job[1]}")
+                   for job in jobs}
+        done = {job: f.result() for job, f in futures.items()}
+    time.sleep(0.3)
+    leftovers = [pid for pid, _, _, uid in _processes() if uid in worker_uids()]
+    return {"runs": done, "leftovers": leftovers, "new_files": pwned() - before}
 
 
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("case", attacks(), ids=lambda p: f"{p.parent.name}/{p.name}")
-def test_attack_is_contained(case: Path, mode: str, tmp_path: Path):
+def test_attack_is_contained(case: Path, mode: str, runs):
     want = yaml.safe_load((case / "expect.yaml").read_text())
-    user = ordinary_user() if mode == "ordinary" else None
-    if mode == "ordinary" and user is None:
-        pytest.skip("no ordinary user account can be made here")
-    tmp_path.chmod(0o755)
-    before = set(pwned())
-    proc, elapsed = run_grader(case, tmp_path, user)
-    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
-    assert elapsed < want.get("bound", 60), f"grading took {elapsed:.1f} s"
-    data = json.loads((tmp_path / "results" / "results.json").read_text())
-    assert not validation_errors(data)
+    run = runs["runs"][(case, mode)]
+    assert run["code"] == 0, run["output"]
+    assert run["elapsed"] < want.get("bound", 60), f"grading took {run['elapsed']:.1f} s"
+    data = run["results"]
+    assert data is not None and not validation_errors(data)
     attacked = want["node"]
     tests = data["tests"]
     if attacked != "none":
-        hit = [t for t in tests if attacked in t["tags"] or t["name"].startswith(f"{attacked}:")]
+        hit = [t for t in tests if attacked in t.get("tags", []) or t["name"].startswith(f"{attacked}:")]
         assert hit and sum(t["score"] for t in hit) < sum(t["max_score"] for t in hit), f"{attacked} kept full marks"
-    others = [t for t in tests if t["tags"] and t["tags"][0] not in (attacked, "graph")]
+    others = [t for t in tests if t.get("tags") and t["tags"][0] not in (attacked, "graph")]
     lost = [f"{t['name']}: {t['output']}" for t in others if t["score"] < t["max_score"]]
     assert not lost, "\n".join(lost[:5])
-    uids = {e.pw_uid for e in pwd.getpwall() if e.pw_name.startswith(WORKER_USER)} if mode == "root" else set()
-    if user is not None and os.geteuid() == 0:
-        uids.add(user[0])
-    time.sleep(0.2)
-    assert not leftover_processes(uids), "processes outlived the run"
-    assert set(pwned()) == before, f"files written outside the worker's folder: {set(pwned()) - before}"
+
+
+def test_no_process_outlives_the_runs(runs):
+    assert not runs["leftovers"], f"processes of the worker users outlived the runs: {runs['leftovers']}"
+
+
+def test_nothing_is_written_outside_the_workers_folders(runs):
+    assert not runs["new_files"], f"files written outside the workers' folders: {sorted(runs['new_files'])}"

@@ -28,10 +28,12 @@ class Mul:
 
     def forward(self, x, y):
         import os
-        block = b"y" * 65536
-        for _ in range(200):
-            os.write(1, block)
-            os.write(2, block)
+        if not globals().get("_WRITTEN"):
+            globals()["_WRITTEN"] = True
+            block = b"y" * 65536
+            for _ in range(1024):
+                os.write(1, block)
+                os.write(2, block)
         return np.full(np.shape(x), 0.123)
 
     def backward(self, grad_output):

