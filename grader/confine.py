@@ -114,18 +114,25 @@ def _expose_only(directory: str, children: list[str], stage: str) -> None:
     umount(original)
 
 
-def private_tmp(workdir: str) -> None:
+def private_tmp(workdir: str, needed: list[str] = ()) -> None:
     """Give the worker empty, private /tmp, /var/tmp, /dev/shm and /run/lock (its own folder, which
     lives in /tmp, is bound back in), so it cannot leave files where others would find them."""
-    keep = os.open(workdir, os.O_PATH | os.O_DIRECTORY)
-    for shared in ("/tmp", "/var/tmp", "/dev/shm", "/run/lock"):
-        if os.path.isdir(shared):
-            mount("tmpfs", shared, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=64m")
-    if os.path.dirname(workdir) == "/tmp":
-        target = os.path.join("/tmp", os.path.basename(workdir))
-        os.mkdir(target)
-        mount(f"/proc/self/fd/{keep}", target, None, MS_BIND | MS_REC)
-    os.close(keep)
+    shared = [d for d in ("/tmp", "/var/tmp", "/dev/shm", "/run/lock") if os.path.isdir(d) and not os.path.islink(d)]
+    inside = lambda p: any(p == d or p.startswith(d + "/") for d in shared)
+    keep: dict[str, int] = {}
+    for path in sorted({os.path.realpath(p) for p in [workdir, *needed] if os.path.exists(p)}, key=len):
+        if inside(path) and not any(path.startswith(k + "/") for k in keep):
+            keep[path] = os.open(path, os.O_PATH)  # the worker's folder, or Python itself in a temp venv
+    for directory in shared:
+        mount("tmpfs", directory, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=64m")
+    for path, fd in keep.items():
+        if os.path.isdir(f"/proc/self/fd/{fd}"):
+            os.makedirs(path, exist_ok=True)
+        else:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            open(path, "w").close()
+        mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
+        os.close(fd)
 
 
 def enter_user_namespace() -> None:
@@ -178,7 +185,7 @@ def main(argv: list[str]) -> None:
         reachable_paths(config.get("needed", []), config["uid"], config["gid"])
         hide(config.get("hide", []))
         if config.get("private_tmp"):
-            private_tmp(config["cwd"])
+            private_tmp(config["cwd"], config.get("needed", []))
         drop_privileges(config["uid"], config["gid"])
         _become_child()
         notes.append("network off, private mounts, unprivileged user")
@@ -187,7 +194,7 @@ def main(argv: list[str]) -> None:
             enter_user_namespace()
             hide(config.get("hide", []))
             if config.get("private_tmp"):
-                private_tmp(config["cwd"])
+                private_tmp(config["cwd"], config.get("needed", []))
             _become_child()
             notes.append("network off, private /tmp")
         except OSError as e:
