@@ -17,6 +17,7 @@ import json
 import os
 import resource
 import shutil
+import signal
 import stat
 import sys
 import tempfile
@@ -24,6 +25,8 @@ import tempfile
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x10000000, 0x20000000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_BIND, MS_MOVE, MS_REC, MS_PRIVATE = 1, 2, 4, 4096, 8192, 16384, 1 << 18
 MNT_DETACH = 2
+MS_NOEXEC = 8
+PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -159,11 +162,48 @@ def hide(paths: list[str]) -> None:
 def _become_child() -> None:
     """Continue as the first process of the new PID namespace, where no process outside it
     (the grader above all) can be seen or signalled; this process waits and passes on its
-    exit status."""
+    exit status. If it dies, the child and its whole namespace die with it."""
     pid = os.fork()
     if pid:
         _, status = os.waitpid(pid, 0)
         os._exit(os.waitstatus_to_exitcode(status) & 0xFF if os.WIFEXITED(status) else 1)
+
+
+def own_proc() -> None:
+    """A /proc of the worker's own PID namespace: the grader's processes (their command lines
+    name the results file) are not in it."""
+    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+
+
+def read_folder(path: str) -> dict[str, bytes]:
+    """The regular files under ``path``, by relative name (to copy into a private folder)."""
+    files = {}
+    for root, _, names in os.walk(path):
+        for name in names:
+            full = os.path.join(root, name)
+            if os.path.isfile(full) and not os.path.islink(full):
+                with open(full, "rb") as f:
+                    files[os.path.relpath(full, path)] = f.read()
+    return files
+
+
+def private_folder(path: str, files: dict[str, bytes], size_mb: int, owner: tuple[int, int] | None) -> None:
+    """Cover the worker's folder with a tmpfs of ``size_mb`` holding a copy of ``files``: a
+    bound on all it writes there, and nothing of it outlives the worker."""
+    extra = f",uid={owner[0]},gid={owner[1]}" if owner else ""
+    mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, f"mode=0700,size={int(size_mb)}m{extra}")
+    for name, data in files.items():
+        target = os.path.join(path, name)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with open(target, "wb") as f:
+            f.write(data)
+        if owner:
+            os.chown(target, *owner)
+
+
+def no_new_privileges() -> None:
+    """setuid programs cannot raise the worker's privileges again."""
+    _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
 
 
 def drop_privileges(uid: int, gid: int) -> None:
@@ -177,30 +217,44 @@ def drop_privileges(uid: int, gid: int) -> None:
 def main(argv: list[str]) -> None:
     config = json.loads(argv[1])
     command = argv[argv.index("--") + 1:]
-    applied = apply_limits(config.get("limits", {}))
-    notes = []
+    apply_limits(config.get("limits", {}))
+    cwd, disk_mb = config["cwd"], config.get("disk_mb")
     if os.geteuid() == 0 and config.get("uid") is not None:
+        owner = (config["uid"], config["gid"])
+        files = read_folder(cwd) if disk_mb else {}
         unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID)
         mount(None, "/", None, MS_REC | MS_PRIVATE)
-        reachable_paths(config.get("needed", []), config["uid"], config["gid"])
+        reachable_paths(config.get("needed", []), *owner)
         hide(config.get("hide", []))
         if config.get("private_tmp"):
-            private_tmp(config["cwd"], config.get("needed", []))
-        drop_privileges(config["uid"], config["gid"])
+            private_tmp(cwd, config.get("needed", []))
+        if disk_mb:
+            private_folder(cwd, files, disk_mb, owner)
         _become_child()
-        notes.append("network off, private mounts, unprivileged user")
+        own_proc()
+        no_new_privileges()
+        drop_privileges(*owner)
+        _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     elif config.get("isolate_network", True):
         try:
+            files = read_folder(cwd) if disk_mb else {}
             enter_user_namespace()
             hide(config.get("hide", []))
             if config.get("private_tmp"):
-                private_tmp(config["cwd"], config.get("needed", []))
+                private_tmp(cwd, config.get("needed", []))
+            if disk_mb:
+                private_folder(cwd, files, disk_mb, None)
             _become_child()
-            notes.append("network off, private /tmp")
+            _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+            try:
+                own_proc()
+            except OSError as e:
+                print(f"grader: the worker shares /proc ({e.strerror})", file=sys.stderr)
         except OSError as e:
-            print(f"grader: no user namespace for the worker ({e.strerror}); network and /tmp stay "
-                  "shared", file=sys.stderr)
-    os.chdir(config["cwd"])
+            print(f"grader: no private namespaces for the worker ({e}); network, /proc and /tmp "
+                  "stay shared", file=sys.stderr)
+        no_new_privileges()
+    os.chdir(cwd)
     if command[:2] == ["-m", "grader.worker"]:
         import runpy
         sys.argv = ["grader.worker", *command[2:]]

@@ -115,6 +115,7 @@ class _Grading:
         symbols = {n.name: n.file for n in self.assignment.nodes.values() if not n.provided}
         if self.assignment.driver_file:
             symbols.update({"topological_sort": self.assignment.driver_file, "backward": self.assignment.driver_file})
+        self.symbols = symbols
         started = time.monotonic()
         try:
             loaded = self.sandbox.load(symbols)
@@ -123,6 +124,7 @@ class _Grading:
             loaded = {"files": {f: {"kind": "failure", "message": why} for f in self.submission.found},
                       "symbols": {}}
         self.timings["worker_start"] = time.monotonic() - started
+        self.failed_files = {file for file, error in loaded["files"].items() if error}
         for file, error in loaded["files"].items():
             if error and file in self.assignment.files:
                 self.messages.append(f"{file} could not be imported: {error_text(error)}")
@@ -215,7 +217,22 @@ class _Grading:
         """After a breach: the node is not called again, and a fresh worker takes over."""
         self.blocked[symbol] = f"{why} (so its remaining tests were not run)"
         if e.kind != "total":
+            self.restart(symbol)
+
+    def restart(self, after: str) -> None:
+        """A fresh worker after a failure. If even that fails (the files no longer import, or
+        the worker dies loading them), nothing more is run: every later test says why."""
+        try:
             self.sandbox.restart()
+            failed = {file for file, error in self.sandbox.loaded["files"].items() if error}
+            broken = bool(failed - self.failed_files)
+        except WorkerFailure:
+            broken = True
+        if broken:
+            self.sandbox.kill()
+            why = f"not run: after {after} failed, your files could not be loaded again in a fresh worker"
+            for symbol in self.symbols:
+                self.blocked.setdefault(symbol, why)
 
     def _run(self, steps: list[dict]) -> list[dict]:
         started = time.monotonic()
@@ -274,11 +291,11 @@ class _Grading:
                 outcome.record(label, _failure_text(e, f"graph {graph.id}"))
                 blocked = f"not run: an earlier case {'ran past the time limit' if e.kind == 'timeout' else 'failed'}"
                 if e.kind != "total":
-                    self.sandbox.restart()
+                    self.restart(f"graph {graph.id}")
                 continue
             except (KeyError, TypeError, AttributeError, IndexError, ValueError) as e:
                 outcome.record(label, f"graph {graph.id}: the worker's reply was malformed ({type(e).__name__})")
-                self.sandbox.restart()
+                self.restart(f"graph {graph.id}")
                 continue
             outcome.record(label, problem)
             if problem and "time limit" in problem:

@@ -16,6 +16,10 @@ from typing import Any
 
 import numpy as np
 
+# bound at import, before any student code runs: replacing os.read or os.write does not
+# reach the worker's channel
+_read, _write = os.read, os.write
+
 MAGIC = b"BPG1"
 MAX_HEADER = 16 << 20
 MAX_ARRAY = 512 << 20
@@ -67,7 +71,7 @@ def read_exact(fd: int, count: int) -> bytes:
     """Exactly ``count`` bytes from ``fd`` (blocking); ProtocolError at end of file."""
     chunks, left = [], count
     while left:
-        chunk = os.read(fd, min(left, 1 << 20))
+        chunk = _read(fd, min(left, 1 << 20))
         if not chunk:
             raise ProtocolError("the other side closed the channel")
         chunks.append(chunk)
@@ -119,7 +123,7 @@ def write_message(fd: int, message: Any) -> None:
     """Encode and write one message to ``fd``."""
     data = memoryview(encode(message))
     while data:
-        written = os.write(fd, data)
+        written = _write(fd, data)
         data = data[written:]
 
 

@@ -32,9 +32,10 @@ WORKER_USER = "bpgrader"       # slot k runs as bpgrader<k>: one user per concur
 MAX_SLOTS = 64
 LOCKS = Path(tempfile.gettempdir()) / "bpgrader-slots"
 PR_SET_CHILD_SUBREAPER = 36
+TIMEOUT_EXIT = 124  # the exit status of a worker whose watchdog ended a call past its limit
 
 DEFAULT_LIMITS = {"call_seconds": 10.0, "total_seconds": 600.0, "cpu_seconds": 600,
-                  "memory_mb": 4096, "processes": 64, "file_mb": 16, "open_files": 256,
+                  "memory_mb": 4096, "processes": 64, "file_mb": 16, "disk_mb": 256, "open_files": 256,
                   "output_kb": 64}
 
 
@@ -88,7 +89,7 @@ def worker_account() -> tuple[int, int, Any] | None:
     raise OSError(f"more than {MAX_SLOTS} gradings at once")
 
 
-def _become_subreaper() -> bool:
+def become_subreaper() -> bool:
     """Orphans of the worker (daemons that setsid and double-fork) become our children, so
     they can be found and killed."""
     try:
@@ -176,8 +177,8 @@ class Sandbox:
             self.limits["call_seconds"] = timeout
         self.forbidden = list(forbidden)
         self.account = worker_account()
-        self.subreaper = self.account is None and _become_subreaper()
-        self.folder = Path(tempfile.mkdtemp(prefix="grader-work-"))
+        self.subreaper = self.account is None and become_subreaper()
+        self.folder: Path | None = None
         self.hide = [str(Path(p).resolve()) for p in hide if Path(p).exists()]
         self.hide += _package_folders([m for m in self.forbidden if m != "grader"])
         self.proc: subprocess.Popen | None = None
@@ -203,24 +204,23 @@ class Sandbox:
 
     # -- life cycle ----------------------------------------------------------------------------------
 
-    def _fresh_copy(self) -> None:
-        """The submission's files, copied anew for every worker: a worker that rewrote its
-        copy cannot poison the next one."""
-        for entry in self.folder.iterdir():
-            if entry.is_dir() and not entry.is_symlink():
-                shutil.rmtree(entry, ignore_errors=True)
-            else:
-                entry.unlink(missing_ok=True)
+    def _fresh_folder(self) -> None:
+        """A new folder with a new copy of the submission for every worker: whatever a worker
+        did to its folder (rewrote a file, set an attribute) cannot reach the next one."""
+        if self.folder is not None:
+            _remove(self.folder)
+        self.folder = Path(tempfile.mkdtemp(prefix="grader-work-"))
         for name, source in self.files.items():
+            (self.folder / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, self.folder / name)
         if self.account is not None:
             uid, gid, _ = self.account
-            for path in [self.folder, *self.folder.iterdir()]:
+            for path in [self.folder, *self.folder.rglob("*")]:
                 os.chown(path, uid, gid)
             os.chmod(self.folder, 0o700)
 
     def start(self) -> None:
-        self._fresh_copy()
+        self._fresh_folder()
         self.served = 0
         self.isolated = False
         to_worker_r, self._to_worker = os.pipe()
@@ -228,7 +228,8 @@ class Sandbox:
         out_r, out_w = os.pipe()
         config = {"limits": {k: v for k, v in self.limits.items()
                              if k in ("cpu_seconds", "memory_mb", "file_mb", "open_files", "processes")},
-                  "cwd": str(self.folder), "hide": self.hide, "needed": self._needed(), "private_tmp": True}
+                  "cwd": str(self.folder), "hide": self.hide, "needed": self._needed(), "private_tmp": True,
+                  "disk_mb": self.limits["disk_mb"]}
         if self.account is not None:
             config["uid"], config["gid"] = self.account[:2]
         elif self.limits.get("processes") is not None:
@@ -288,26 +289,32 @@ class Sandbox:
         interpreter), ending any earlier fork first; a worker that cannot do it is restarted."""
         try:
             if self.isolated:
-                self.request({"op": "release"})
-                nonce = os.urandom(8).hex()  # one the ended child never saw
-                self._write(encode({"op": "ping", "nonce": nonce}), time.monotonic() + 5)
-                for _ in range(1000):  # skip whatever the child left in the channel
-                    reply = receive(lambda n: self._read(n, time.monotonic() + 5))
-                    if isinstance(reply, dict) and reply.get("pong") == nonce:
-                        break
-                else:
-                    raise WorkerFailure("protocol", "the worker's channel did not settle")
-                self.isolated = False
+                self._release()
             if self.proc is None:
                 self.start()
             if self.request({"op": "fork"}).get("forked") is not True:
                 raise WorkerFailure("protocol", "the worker did not fork")
-            self.isolated = True
-            self.served = 0
         except (WorkerFailure, ProtocolError):
             self.restart()
-            self.request({"op": "fork"})
-            self.isolated = True
+            if self.request({"op": "fork"}).get("forked") is not True:
+                self.kill()
+                raise WorkerFailure("protocol", "the worker did not fork") from None
+        self.isolated = True
+        self.served = 0
+
+    def _release(self) -> None:
+        """End the serving fork (if it is still there) and wait until the loaded worker
+        answers again, skipping whatever the fork left in the channel."""
+        deadline = time.monotonic() + 5
+        nonce = os.urandom(8).hex()  # one the fork never saw
+        self._write(encode({"op": "release"}), deadline)
+        self._write(encode({"op": "ping", "nonce": nonce}), deadline)
+        for _ in range(1000):
+            reply = receive(lambda n: self._read(n, deadline))
+            if isinstance(reply, dict) and reply.get("pong") == nonce:
+                self.isolated = False
+                return
+        raise WorkerFailure("protocol", "the worker's channel did not settle")
 
     def kill(self) -> None:
         """End the worker, everything in its session, and everything it left behind."""
@@ -333,7 +340,8 @@ class Sandbox:
 
     def close(self) -> None:
         self.kill()
-        shutil.rmtree(self.folder, ignore_errors=True)
+        if self.folder is not None:
+            _remove(self.folder)
         if self.account is not None:
             self.account[2].close()  # releases the user for the next grading
 
@@ -367,8 +375,11 @@ class Sandbox:
         try:
             self._write(encode(message), deadline)
             reply = receive(lambda n: self._read(n, deadline))
-        except WorkerFailure:
+        except WorkerFailure as e:
+            watchdog = e.kind == "crash" and self._exit_status() == TIMEOUT_EXIT
             self.kill()
+            if watchdog:
+                raise WorkerFailure("timeout", "") from None
             raise
         except ProtocolError as e:
             self.kill()
@@ -378,12 +389,21 @@ class Sandbox:
         if not isinstance(reply, dict):
             self.kill()
             raise WorkerFailure("protocol", "the worker's reply was not a mapping")
-        if "child_died" in reply and self.isolated:
+        if "child_ended" in reply and self.isolated:
             self.isolated = False  # the loaded worker itself is still there, untouched
+            if reply["child_ended"] == TIMEOUT_EXIT:
+                raise WorkerFailure("timeout", "")
             raise WorkerFailure("crash", self._death())
         if message.get("op") != "load":
             self.served += 1
         return reply
+
+    def _exit_status(self) -> int | None:
+        """The status of a worker that closed its end of the channel (it is about to exit)."""
+        try:
+            return self.proc.wait(timeout=1)
+        except subprocess.TimeoutExpired:
+            return None
 
     def _death(self) -> str:
         return "the worker process ended unexpectedly (it crashed, or student code exited it)"
@@ -432,6 +452,18 @@ def _package_folders(modules: list[str]) -> list[str]:
             if os.path.isdir(location):
                 folders.append(os.path.realpath(location))
     return folders
+
+
+def _remove(folder: Path) -> None:
+    """Delete a worker's folder, even parts student code made unreadable."""
+    def unlock(function, path, _):
+        try:
+            os.chmod(os.path.dirname(path), 0o700)
+            os.chmod(path, 0o700)
+            function(path)
+        except OSError:
+            pass
+    shutil.rmtree(folder, onerror=unlock)
 
 
 def _own_process_count() -> int:

@@ -28,6 +28,7 @@ from grader.driver import GradientShapeError, InputModifiedError, NodeCallError,
 from grader.imports import DEFAULT_FORBIDDEN, block
 from grader.nodes import reference_class
 from grader.protocol import ProtocolError, read_message, write_message
+from grader.sandbox import TIMEOUT_EXIT, become_subreaper
 from grader.spec.expr import parse_expression
 from grader.spec.model import Draw, GraphNode, GraphTest, Input, NodeType
 
@@ -44,9 +45,54 @@ def _on_alarm(signum, frame):
     raise CallTimeout()
 
 
+class Watchdog:
+    """Ends this process (status TIMEOUT_EXIT) when a call, or the worker's own work on its
+    result, runs GRACE seconds past the limit: student code that ignores SIGALRM, catches
+    CallTimeout in a loop, or hangs in a ``__del__`` is stopped in about the time limit, not
+    at the grader's far later backup deadline. A thread, started anew in each forked child."""
+
+    GRACE = 1.0
+
+    def __init__(self) -> None:
+        self.pid = None
+        self._exit = os._exit  # student code may replace os._exit; this reference stays
+
+    def arm(self, seconds: float) -> None:
+        import threading
+        import time
+        if self.pid != os.getpid():
+            self.pid, self.deadline = os.getpid(), None
+            self.cond = threading.Condition()
+            threading.Thread(target=self._watch, name="grader-watchdog", daemon=True).start()
+        with self.cond:
+            self.deadline = time.monotonic() + seconds + self.GRACE
+            self.cond.notify()
+
+    def disarm(self) -> None:
+        if self.pid == os.getpid():
+            with self.cond:
+                self.deadline = None
+
+    def _watch(self) -> None:
+        import time
+        with self.cond:
+            while True:
+                if self.deadline is None:
+                    self.cond.wait()
+                    continue
+                left = self.deadline - time.monotonic()
+                if left <= 0:
+                    self._exit(TIMEOUT_EXIT)
+                self.cond.wait(left)
+
+
+WATCHDOG = Watchdog()
+
+
 class limited:
-    """Run one call of student code under the per-call time limit (a SIGALRM timer); the
-    grader's own deadline for the whole request backs it up if student code blocks signals."""
+    """Run one call of student code under the per-call time limit (a SIGALRM timer). The
+    watchdog backs it up while the call runs and while its result is handled (the grader's
+    deadline for the whole request backs up both)."""
 
     def __init__(self, where: str):
         self.where = where
@@ -57,11 +103,13 @@ class limited:
             raise StudentError({"kind": "timeout", "where": self.where, "message":
                                 f"{self.where} was not run: an earlier call of {owner} ran past the "
                                 f"{CALL_SECONDS:g} s time limit"})
+        WATCHDOG.arm(CALL_SECONDS)
         signal.signal(signal.SIGALRM, _on_alarm)
         signal.setitimer(signal.ITIMER_REAL, CALL_SECONDS)
 
     def __exit__(self, kind, error, tb) -> None:
         signal.setitimer(signal.ITIMER_REAL, 0)
+        WATCHDOG.arm(CALL_SECONDS)  # for what follows: converting the result, __del__, ...
         if kind is CallTimeout:
             TIMED_OUT.add(_owner(self.where))
             raise StudentError({"kind": "timeout", "where": self.where,
@@ -367,37 +415,38 @@ def _signature(target: Any, skip_self: bool) -> dict | None:
             "varkw": any(p.kind == p.VAR_KEYWORD for p in params)}
 
 
-RELEASED = 77  # the exit status of a child that ended because the grader asked it to
-
-
 def serve(fd_in: int, fd_out: int) -> None:
     """Answer requests until the grader closes the channel.
 
     ``fork`` starts a child that takes over the channel: each node type is graded in a fresh
     copy of this process, and whatever its code does to the process (patched modules, stray
-    state, forged replies) ends with the child. ``release`` ends the child; this process,
-    untouched, then answers again (with ``child_died`` first if the child ended by itself).
+    state, forged replies) ends with the child. ``release`` ends the child. When the child
+    ends, for whatever reason, this process kills everything the child left running, says
+    ``child_ended``, and, untouched, answers again.
     """
     worker = Worker()
+    is_child = False
     while True:
         try:
             request = read_message(fd_in)
         except ProtocolError:
             return
         op = request.get("op")
-        if op == "fork":
+        if op == "fork" and not is_child:
             child = os.fork()
             if child == 0:
+                is_child = True
                 write_message(fd_out, {"forked": True})
                 continue
             _, status = os.waitpid(child, 0)
-            code = os.waitstatus_to_exitcode(status)
-            if code != RELEASED:
-                write_message(fd_out, {"child_died": code})
+            end_strays()
+            write_message(fd_out, {"child_ended": os.waitstatus_to_exitcode(status)})
             continue
         if op == "release":
             write_message(fd_out, {"released": True})
-            os._exit(RELEASED)
+            if is_child:
+                os._exit(0)
+            continue
         if op == "load":
             reply = worker.load(request)
         elif op == "run":
@@ -407,6 +456,63 @@ def serve(fd_in: int, fd_out: int) -> None:
         else:
             reply = {"error": {"kind": "protocol", "message": f"unknown op {op!r}"}}
         write_message(fd_out, reply)
+        WATCHDOG.disarm()
+
+
+def end_strays(seconds: float = 2.0) -> None:
+    """Kill every process a node's code left behind (daemons too), so none of them can touch
+    the next node's process. In its own PID namespace the worker is process 1, so every
+    other process there is one of those; elsewhere it is a subreaper, and they are its
+    children (orphans included), found in /proc."""
+    import time
+    deadline = time.monotonic() + seconds
+    me = os.getpid()
+    while time.monotonic() < deadline:
+        if me == 1:
+            try:
+                os.kill(-1, signal.SIGKILL)
+                found = True
+            except OSError:
+                found = False
+        else:
+            found = False
+            for pid in _children(me):
+                found = True
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+        reaped = _reap()
+        if not found and not reaped:
+            return
+        if found and not reaped:
+            time.sleep(0.001)
+
+
+def _children(parent: int) -> list[int]:
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as f:
+                    if int(f.read().rsplit(b")", 1)[1].split()[1]) == parent:
+                        pids.append(int(entry))
+            except (OSError, ValueError, IndexError):
+                pass
+    return pids
+
+
+def _reap() -> bool:
+    """Collect every child that has ended; True if there was one."""
+    reaped = False
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return reaped
+        if pid == 0:
+            return reaped
+        reaped = True
 
 
 def _hidden_fd(fd: int) -> int:
@@ -424,6 +530,8 @@ def main(argv: list[str]) -> None:
     extra = json.loads(argv[4]) if len(argv) > 4 else []
     del sys.argv[1:]
     block(set(DEFAULT_FORBIDDEN) | set(extra))
+    if os.getpid() != 1:  # orphans of node code come here, for end_strays to find
+        become_subreaper()
     serve(fd_in, fd_out)
     sys.stdout.flush()
     os._exit(0)
