@@ -124,7 +124,7 @@ def private_tmp(workdir: str, needed: list[str] = ()) -> None:
     inside = lambda p: any(p == d or p.startswith(d + "/") for d in shared)
     keep: dict[str, int] = {}
     for path in sorted({os.path.realpath(p) for p in [workdir, *needed] if os.path.exists(p)}, key=len):
-        if inside(path) and not any(path.startswith(k + "/") for k in keep):
+        if inside(path) and path not in shared and not any(path.startswith(k + "/") for k in keep):
             keep[path] = os.open(path, os.O_PATH)  # the worker's folder, or Python itself in a temp venv
     for directory in shared:
         mount("tmpfs", directory, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=64m")

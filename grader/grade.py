@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import time
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -63,7 +65,7 @@ def grade_submission(assignment_dir: str | Path, submission_dir: str | Path, *, 
                  timeout=timeout) as sandbox:
         grading = _Grading(assignment, submission, sandbox, base, visible_only)
         grading.scan(forbidden)
-        grading.load()
+        grading.load(meanwhile=grading.plan_all)
         for number, node_type in enumerate(n for n in assignment.nodes.values() if not n.provided):
             if node in (None, node_type.name):
                 grading.node(node_type, number + 1)
@@ -96,6 +98,8 @@ class _Grading:
         self.blocked: dict[str, str] = {}  # symbol -> why it cannot be called
         self.timings = {"worker_start": 0.0, "student_calls": 0.0, "worker_calls": 0}
         self.graphs_isolated = False
+        self.graph_blocked: str | None = None
+        self.plans: dict[tuple[str, int], NodeTestRun] = {}
 
     def scan(self, forbidden: set[str]) -> None:
         """Report forbidden imports before running anything (they are also blocked at run time)."""
@@ -109,21 +113,28 @@ class _Grading:
                 self.messages.append(f"{name}, line {line}: {what} is not allowed in this assignment "
                                      "(use numpy and the standard library).")
 
-    def load(self) -> None:
+    def load(self, meanwhile=None) -> None:
+        """Start the worker and import the student files; ``meanwhile`` is the grader's own
+        work, done while the worker starts."""
         for name in self.submission.missing:
             self.messages.append(f"{name} was not found in your submission.")
         symbols = {n.name: n.file for n in self.assignment.nodes.values() if not n.provided}
         if self.assignment.driver_file:
             symbols.update({"topological_sort": self.assignment.driver_file, "backward": self.assignment.driver_file})
         self.symbols = symbols
-        started = time.monotonic()
         try:
-            loaded = self.sandbox.load(symbols)
+            pending = self.sandbox.begin_load(symbols)
+            if meanwhile:
+                meanwhile()
+            started = time.monotonic()
+            try:
+                loaded = self.sandbox.finish_load(pending)
+            finally:
+                self.timings["worker_start"] = time.monotonic() - started
         except WorkerFailure as e:
             why = _failure_text(e, "importing your files")
             loaded = {"files": {f: {"kind": "failure", "message": why} for f in self.submission.found},
                       "symbols": {}}
-        self.timings["worker_start"] = time.monotonic() - started
         self.failed_files = {file for file, error in loaded["files"].items() if error}
         for file, error in loaded["files"].items():
             if error and file in self.assignment.files:
@@ -177,40 +188,122 @@ class _Grading:
             pass  # the next request restarts the worker
 
     def node(self, node: NodeType, number: int) -> None:
+        """Every test of one node type. While the worker runs one test, the grader judges the
+        one before (a pipeline of two: replies come back in order)."""
         if node.name not in self.blocked:
             self.fresh_worker()
+        in_flight: _Sent | None = None
         for index, test in enumerate(node.tests):
             if self.visible_only and test.settings.visibility != "visible":
                 continue
-            self.tests.extend(self._node_test(node, test, f"{number}.{index + 1}"))
+            label = f"{number}.{index + 1}"
+            run = self._plan(node, test, index)
+            if node.name in self.blocked or run.probe_program():
+                in_flight = self._finish(in_flight)
+                self.tests.extend(self._node_test(run, label))
+                continue
+            sent = self._send(run, label)
+            if sent.pending is None or not sent.pending.small:
+                in_flight = self._finish(in_flight)
+                self._finish(sent)
+                continue
+            self._finish(in_flight)
+            in_flight = sent
+        self._finish(in_flight)
 
-    def _node_test(self, node: NodeType, test: NodeTest, number: str) -> list[TestResult]:
+    def _plan(self, node: NodeType, test: NodeTest, index: int) -> NodeTestRun:
+        """The cases of a test and, where the reference needs no reply of the worker, what it
+        expects: made while the worker is starting, or busy with the test before."""
+        planned = self.plans.pop((node.name, index), None)
+        if planned is not None:
+            return planned
         rng = np.random.default_rng(case_seed(self.seed, test.title, test.settings.visibility))
-        cases = make_cases(node, test, rng)
-        run = NodeTestRun(node, test, cases, rng)
-        blocked = self.blocked.get(node.name)
+        run = NodeTestRun(node, test, make_cases(node, test, rng), rng)
+        if not run.probe_program():
+            run.prepare([])
+        return run
+
+    def plan_all(self) -> None:
+        for node in self.assignment.nodes.values():
+            if not node.provided:
+                for index, test in enumerate(node.tests):
+                    if not (self.visible_only and test.settings.visibility != "visible"):
+                        self.plans[(node.name, index)] = self._plan(node, test, index)
+
+    def _send(self, run: NodeTestRun, label: str) -> "_Sent":
+        steps = run.main_program()
+        try:
+            pending = self._request(steps)
+        except WorkerFailure as e:
+            return _Sent(run, label, steps, None, e)
+        return _Sent(run, label, steps, pending, None)
+
+    def _finish(self, sent: "_Sent | None") -> None:
+        """Read and judge a test sent to the worker (or settle one sent in vain: its node was
+        blocked by the test before it)."""
+        if sent is None:
+            return None
+        run = sent.work
+        name = run.node.name
+        stale = sent.pending is not None and sent.pending.generation != self.sandbox.generation
+        if name in self.blocked or stale:
+            self._drain(sent)
+            why = self.blocked.get(name, "not run: the worker was restarted")
+            self.tests.extend(self._results(run, self._all_failed(_checks_of(run), run.cases, why), sent.label))
+            return None
+        try:
+            if sent.error is not None:
+                raise sent.error
+            run.take_main(self._collect(sent.pending, sent.steps))
+            outcomes = run.judge()
+        except WorkerFailure as e:
+            outcomes = self._failed_by(e, run)
+        except (KeyError, TypeError, AttributeError, IndexError, ValueError) as e:
+            outcomes = self._malformed(e, run)
+        else:
+            self._block_after_timeout(name, outcomes)
+        self.tests.extend(self._results(run, outcomes, sent.label))
+        return None
+
+    def _node_test(self, run: NodeTestRun, label: str) -> list[TestResult]:
+        """One test, not pipelined: its node is blocked, or it needs a probe of the student's
+        own forward first (no reference)."""
+        blocked = self.blocked.get(run.node.name)
         if blocked:
-            outcomes = self._all_failed(run.points if test.kind == "node" else {"range": 1}, cases, blocked)
+            outcomes = self._all_failed(_checks_of(run), run.cases, blocked)
         else:
             try:
                 probe = run.probe_program()
-                run.prepare(self._run(probe) if probe else [])
+                if probe:
+                    run.prepare(self._run(probe))
                 run.take_main(self._run(run.main_program()))
                 outcomes = run.judge()
             except WorkerFailure as e:
-                why = _failure_text(e, f"{node.name}")
-                outcomes = self._all_failed(run.points if test.kind == "node" else {"range": 1}, cases, why)
-                self._after_failure(e, node.name, why)
+                outcomes = self._failed_by(e, run)
             except (KeyError, TypeError, AttributeError, IndexError, ValueError) as e:
-                # a reply of the right protocol but the wrong shape: student code tampered with it
-                why = f"{node.name}: the worker's reply was malformed ({type(e).__name__})"
-                outcomes = self._all_failed(run.points if test.kind == "node" else {"range": 1}, cases, why)
-                self._after_failure(WorkerFailure("protocol", why), node.name, why)
+                outcomes = self._malformed(e, run)
             else:
-                timeout = next((f for o in outcomes.values() for _, f in o.failures if "time limit" in f), None)
-                if timeout:
-                    self.blocked[node.name] = f"{timeout} (so its remaining tests were not run)"
-        return [self._result(test, check, outcome, f"{number}.{k + 1}")
+                self._block_after_timeout(run.node.name, outcomes)
+        return self._results(run, outcomes, label)
+
+    def _failed_by(self, e: WorkerFailure, run: NodeTestRun) -> dict[str, Outcome]:
+        why = _failure_text(e, run.node.name)
+        self._after_failure(e, run.node.name, why)
+        return self._all_failed(_checks_of(run), run.cases, why)
+
+    def _malformed(self, e: Exception, run: NodeTestRun) -> dict[str, Outcome]:
+        # a reply of the right protocol but the wrong shape: student code tampered with it
+        why = f"{run.node.name}: the worker's reply was malformed ({type(e).__name__})"
+        self._after_failure(WorkerFailure("protocol", why), run.node.name, why)
+        return self._all_failed(_checks_of(run), run.cases, why)
+
+    def _block_after_timeout(self, name: str, outcomes: dict[str, Outcome]) -> None:
+        timeout = next((f for o in outcomes.values() for _, f in o.failures if "time limit" in f), None)
+        if timeout:
+            self.blocked[name] = f"{timeout} (so its remaining tests were not run)"
+
+    def _results(self, run: NodeTestRun, outcomes: dict[str, Outcome], label: str) -> list[TestResult]:
+        return [self._result(run.test, check, outcome, f"{label}.{k + 1}")
                 for k, (check, outcome) in enumerate(outcomes.items())]
 
     def _after_failure(self, e: WorkerFailure, symbol: str, why: str) -> None:
@@ -235,9 +328,15 @@ class _Grading:
                 self.blocked.setdefault(symbol, why)
 
     def _run(self, steps: list[dict]) -> list[dict]:
+        return self._collect(self._request(steps), steps)
+
+    def _request(self, steps: list[dict]):
+        return self.sandbox.send({"op": "run", "steps": steps}, calls=sum(calls_in(s) for s in steps))
+
+    def _collect(self, pending, steps: list[dict]) -> list[dict]:
         started = time.monotonic()
         try:
-            reply = self.sandbox.request({"op": "run", "steps": steps}, calls=sum(calls_in(s) for s in steps))
+            reply = self.sandbox.receive(pending)
         finally:
             self.timings["student_calls"] += time.monotonic() - started
             self.timings["worker_calls"] += 1
@@ -270,41 +369,75 @@ class _Grading:
     # -- graph tests ---------------------------------------------------------------------------------
 
     def graph(self, graph: GraphTest, number: int) -> None:
+        """Every case of one graph test, pipelined like node tests: the next case runs in the
+        worker while the grader judges the last."""
         if self.visible_only and graph.settings.visibility != "visible":
             return
-        if not self.graphs_isolated and self._graph_blocked(graph, self.assignment.driver_file is not None) is None:
+        driver = self.assignment.driver_file is not None
+        if not self.graphs_isolated and self._graph_blocked(graph, driver) is None:
             self.fresh_worker()  # the graphs share one worker, fresh from the node tests
             self.graphs_isolated = True
         rng = np.random.default_rng(case_seed(self.seed, f"graph {graph.id}", graph.settings.visibility))
-        driver = self.assignment.driver_file is not None
         outcome = Outcome("graph")
-        blocked = self._graph_blocked(graph, driver)
+        self.graph_blocked = self._graph_blocked(graph, driver)
+        in_flight = None
         for label, concrete, inputs in _graph_cases(graph, self.assignment, rng):
-            if blocked:
-                outcome.record(label, blocked)
-                continue
-            try:
-                (reply,) = self._run([graph_step(concrete, inputs, self.assignment.nodes, driver)])
-                judge = judge_student_driver if driver else judge_grader_driver
-                problem = judge(concrete, self.assignment.nodes, inputs, reply, graph.settings.tolerance)
-            except WorkerFailure as e:
-                outcome.record(label, _failure_text(e, f"graph {graph.id}"))
-                blocked = f"not run: an earlier case {'ran past the time limit' if e.kind == 'timeout' else 'failed'}"
-                if e.kind != "total":
-                    self.restart(f"graph {graph.id}")
-                continue
-            except (KeyError, TypeError, AttributeError, IndexError, ValueError) as e:
-                outcome.record(label, f"graph {graph.id}: the worker's reply was malformed ({type(e).__name__})")
-                self.restart(f"graph {graph.id}")
-                continue
-            outcome.record(label, problem)
-            if problem and "time limit" in problem:
-                blocked = "not run: an earlier case ran past the time limit"
+            sent = None
+            if not self.graph_blocked:
+                steps = [graph_step(concrete, inputs, self.assignment.nodes, driver)]
+                try:
+                    sent = _Sent((label, concrete, inputs), label, steps, self._request(steps), None)
+                except WorkerFailure as e:
+                    sent = _Sent((label, concrete, inputs), label, steps, None, e)
+            self._settle_graph_case(in_flight, graph, driver, outcome)
+            in_flight = None
+            if sent is None or self.graph_blocked:
+                if sent is not None:
+                    self._drain(sent)  # sent before the case ahead of it blocked the graph
+                outcome.record(label, self.graph_blocked)
+            elif sent.pending is None or not sent.pending.small:
+                self._settle_graph_case(sent, graph, driver, outcome)
+            else:
+                in_flight = sent
+        self._settle_graph_case(in_flight, graph, driver, outcome)
         self.tests.append(TestResult(
             name=f"graph {graph.id}: {graph.title}", number=f"{len(self.assignment.nodes) + 1}.{number}",
             max_score=graph.points, visibility=graph.settings.visibility, output=outcome.summary(),
             score=score_for(graph.points, outcome.passed, outcome.total, graph.settings.partial),
             group=f"{graph.id}: {graph.title}", check="graph", passed_cases=outcome.passed, total_cases=outcome.total, tags=["graph", graph.id]))
+
+    def _settle_graph_case(self, sent: "_Sent | None", graph: GraphTest, driver: bool, outcome: Outcome) -> None:
+        if sent is None:
+            return
+        label, concrete, inputs = sent.work
+        try:
+            if sent.error is not None:
+                raise sent.error
+            (reply,) = self._collect(sent.pending, sent.steps)
+            judge = judge_student_driver if driver else judge_grader_driver
+            problem = judge(concrete, self.assignment.nodes, inputs, reply, graph.settings.tolerance)
+        except WorkerFailure as e:
+            outcome.record(label, _failure_text(e, f"graph {graph.id}"))
+            self.graph_blocked = f"not run: an earlier case {'ran past the time limit' if e.kind == 'timeout' else 'failed'}"
+            if e.kind != "total":
+                self.restart(f"graph {graph.id}")
+            return
+        except (KeyError, TypeError, AttributeError, IndexError, ValueError) as e:
+            outcome.record(label, f"graph {graph.id}: the worker's reply was malformed ({type(e).__name__})")
+            self.restart(f"graph {graph.id}")
+            return
+        outcome.record(label, problem)
+        if problem and "time limit" in problem:
+            self.graph_blocked = "not run: an earlier case ran past the time limit"
+
+    def _drain(self, sent: "_Sent") -> None:
+        """Read (and drop) the reply to a request that turned out not to be needed, so the
+        channel stays in step; nothing to read if the worker it went to is gone."""
+        if sent.pending is not None and sent.pending.generation == self.sandbox.generation:
+            try:
+                self._collect(sent.pending, sent.steps)
+            except WorkerFailure:
+                pass
 
     def _graph_blocked(self, graph: GraphTest, driver: bool) -> str | None:
         if driver:
@@ -318,6 +451,21 @@ class _Grading:
             if name in self.blocked:
                 return f"this graph uses {name}: {self.blocked[name]}"
         return None
+
+
+@dataclass
+class _Sent:
+    """A node test or graph case whose program went to the worker (or failed to)."""
+
+    work: Any  # the NodeTestRun, or (label, graph, inputs)
+    label: str
+    steps: list[dict]
+    pending: Any
+    error: WorkerFailure | None
+
+
+def _checks_of(run: NodeTestRun):
+    return run.points if run.test.kind == "node" else {"range": 1}
 
 
 def _graph_cases(graph: GraphTest, assignment: Assignment, rng: np.random.Generator):

@@ -49,6 +49,16 @@ class WorkerFailure(Exception):
 
 
 @dataclass
+class Pending:
+    """A request written to the worker whose reply has not been read yet."""
+
+    op: str | None
+    calls: int
+    small: bool
+    generation: int  # the worker it went to: a restarted worker never saw it
+
+
+@dataclass
 class Protections:
     """What the sandbox could enforce on this machine, for the report."""
 
@@ -187,8 +197,8 @@ class Sandbox:
         self._output = bytearray()
         self._output_cut = False
         self.started = time.monotonic()
-        self.served = 0  # requests since the worker (re)started, beyond loading
         self.isolated = False  # a forked child of the worker is serving
+        self.generation = 0  # how many workers have been ended: a request sent before is void
 
     @property
     def protections(self) -> Protections:
@@ -221,7 +231,6 @@ class Sandbox:
 
     def start(self) -> None:
         self._fresh_folder()
-        self.served = 0
         self.isolated = False
         to_worker_r, self._to_worker = os.pipe()
         self._from_worker, from_worker_w = os.pipe()
@@ -251,10 +260,15 @@ class Sandbox:
             self.loaded = self.request(self._load_request)
 
     def _needed(self) -> list[str]:
+        """What the worker's interpreter needs to reach: Python itself, its packages and the
+        grader. Not the grader's script folder or PYTHONPATH: ``python -I`` ignores them."""
         import grader
+        skip = set(os.environ.get("PYTHONPATH", "").split(os.pathsep))
+        if not (sys.flags.isolated or sys.flags.safe_path):
+            skip.add(sys.path[0] if sys.path else "")
         paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.realpath(sys.executable),
                  str(Path(grader.__file__).resolve().parent.parent), str(self.folder)}
-        paths |= {p for p in sys.path if p and os.path.isdir(p)}
+        paths |= {p for p in sys.path if p and p not in skip and os.path.isdir(p)}
         return sorted(paths)
 
     def _drain(self, fd: int) -> None:
@@ -274,10 +288,18 @@ class Sandbox:
 
     def load(self, symbols: dict[str, str]) -> dict:
         """Import the student files in the worker and say which symbols exist."""
+        return self.finish_load(self.begin_load(symbols))
+
+    def begin_load(self, symbols: dict[str, str]) -> Pending:
+        """Start the worker and ask it to load the files; the grader can work meanwhile."""
         if self.proc is None:
+            self._load_request = None
             self.start()
         self._load_request = {"op": "load", "files": list(self.files), "symbols": symbols}
-        self.loaded = self.request(self._load_request)
+        return self.send(self._load_request)
+
+    def finish_load(self, pending: Pending) -> dict:
+        self.loaded = self.receive(pending)
         return self.loaded
 
     def restart(self) -> None:
@@ -300,7 +322,6 @@ class Sandbox:
                 self.kill()
                 raise WorkerFailure("protocol", "the worker did not fork") from None
         self.isolated = True
-        self.served = 0
 
     def _release(self) -> None:
         """End the serving fork (if it is still there) and wait until the loaded worker
@@ -320,6 +341,7 @@ class Sandbox:
         """End the worker, everything in its session, and everything it left behind."""
         if self.proc is None:
             return
+        self.generation += 1
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
@@ -364,16 +386,33 @@ class Sandbox:
     def request(self, message: dict, calls: int = 1) -> dict:
         """Send one request (``calls`` student calls) and return the reply; WorkerFailure (and
         a dead worker) when it breaks the protocol, dies, or runs past its deadline."""
+        return self.receive(self.send(message, calls))
+
+    PIPELINE_BYTES = 32768  # a request this small fits in the pipe while the worker is busy
+
+    def send(self, message: dict, calls: int = 1) -> "Pending":
+        """Write one request without waiting for its reply (``receive`` gets it). Requests
+        are answered in order; while the worker answers one, the grader can send the next
+        (if it is small, so neither side ever blocks on a full pipe) and judge the last."""
         if self.time_left() <= 0:
             raise WorkerFailure("total", "the submission ran past its total time limit")
         if self.proc is None:
             self.start()
+        data = encode(message)
+        try:
+            self._write(data, time.monotonic() + self.limits["call_seconds"] + 2.0)
+        except WorkerFailure:
+            self.kill()
+            raise
+        return Pending(message.get("op"), calls, len(data) <= self.PIPELINE_BYTES, self.generation)
+
+    def receive(self, pending: "Pending") -> dict:
+        """The reply to a request sent with ``send``."""
         # the worker times each call itself; this deadline only backs it up (student code
         # may block the timer's signal), so it need not grow with every call of a request
-        budget = self.limits["call_seconds"] * min(max(1, calls), 6) + 2.0
+        budget = self.limits["call_seconds"] * min(max(1, pending.calls), 6) + 2.0
         deadline = time.monotonic() + min(budget, max(self.time_left(), 0.1))
         try:
-            self._write(encode(message), deadline)
             reply = receive(lambda n: self._read(n, deadline))
         except WorkerFailure as e:
             watchdog = e.kind == "crash" and self._exit_status() == TIMEOUT_EXIT
@@ -394,8 +433,6 @@ class Sandbox:
             if reply["child_ended"] == TIMEOUT_EXIT:
                 raise WorkerFailure("timeout", "")
             raise WorkerFailure("crash", self._death())
-        if message.get("op") != "load":
-            self.served += 1
         return reply
 
     def _exit_status(self) -> int | None:

@@ -29,9 +29,8 @@ def load_assignment(path: str | Path, *, dry_run: bool = True) -> tuple[Assignme
     Returns the assignment and its warnings; raises SpecError if there is any error. Grading
     skips the dry run (``dry_run=False``): ``grade validate`` and ``setup.sh`` have done it.
     """
+    from grader.spec import cache
     from grader.spec.build import Builder
-    from grader.spec.check import dry_run as run_dry
-    from grader.spec.schema import schema_problems
     from grader.spec.yamlsource import load_yaml
 
     file = spec_path(path)
@@ -41,13 +40,18 @@ def load_assignment(path: str | Path, *, dry_run: bool = True) -> tuple[Assignme
             raise SpecError([Problem(f"no {SPEC_NAME} in this folder", str(where))])
         raise SpecError([Problem("does not exist", str(where))])
     doc = load_yaml(file)
-    problems = schema_problems(doc)
-    if problems:
-        raise SpecError(problems)
+    raw = file.read_bytes()
+    if not cache.known_valid(raw):
+        from grader.spec.schema import schema_problems  # jsonschema is slow to import: only when needed
+        problems = schema_problems(doc)
+        if problems:
+            raise SpecError(problems)
+        cache.remember_valid(raw)
     builder = Builder(doc, file.resolve())
     assignment = builder.build()
     problems = builder.problems
     if dry_run and not _errors(problems):
+        from grader.spec.check import dry_run as run_dry
         problems = problems + run_dry(assignment, doc)
     if _errors(problems):
         raise SpecError(problems)

@@ -114,6 +114,40 @@ def test_a_node_that_kills_the_worker_costs_only_its_own_tests(tmp_path):
     assert all(t.score == t.max_score for t in add)
 
 
+def test_when_a_fresh_worker_cannot_load_the_files_grading_still_ends(tmp_path, monkeypatch):
+    """A crash needs a fresh worker; if that one cannot load the files either, every later
+    test says why instead of the run failing."""
+    from grader.sandbox import Sandbox, WorkerFailure
+
+    def broken_restart(self):
+        self.kill()
+        raise WorkerFailure("crash", "the worker died while loading")
+    monkeypatch.setattr(Sandbox, "restart", broken_restart)
+    source = solution_source("scalar-graphs", "nodes.py").replace(
+        "        self.x, self.y = x, y\n", "        import os; os._exit(3)\n")
+    results = grade_submission(ROOT / "assignments" / "scalar-graphs", submission_with(tmp_path, "nodes.py", source))
+    add = [t for t in results.tests if t.node == "Add"]
+    later = [t for t in results.tests if t.node in ("Pow", "Exp") or t.node is None]
+    assert add and all(t.score == t.max_score for t in add)
+    assert later and all(t.score == 0 for t in later)
+    assert all("could not be loaded again" in t.output for t in later if t.node)
+
+
+def test_grading_from_a_script_in_tmp(tmp_path):
+    """A notebook or script in /tmp puts /tmp on sys.path; the worker's private /tmp must
+    still hold its own folder (and not all of the real /tmp)."""
+    script = tmp_path / "grade_it.py"
+    script.write_text("import sys\nfrom grader.grade import grade_submission\n"
+                      f"r = grade_submission({str(ROOT / 'assignments' / 'scalar-graphs')!r}, "
+                      f"{str(ROOT / 'solutions' / 'scalar-graphs')!r}, node='Add')\n"
+                      "print(r.score, r.max_score)\n")
+    import subprocess
+    import sys
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    score, best = proc.stdout.split()
+    assert float(score) == float(best) > 0, proc.stdout + proc.stderr
+
+
 def test_student_prints_do_not_disturb_grading(tmp_path):
     source = solution_source("scalar-graphs", "nodes.py").replace(
         "        return x + y\n", "        print('hello', x, y)\n        import sys; print('x' * 10000, file=sys.stderr)\n        return x + y\n")
