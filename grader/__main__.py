@@ -1,5 +1,5 @@
 """Allow ``python -m grader`` as a synonym for the ``grade`` command."""
 
-from grader.cli import main
+from grader.cli import entry
 
-main()
+entry()

@@ -96,7 +96,7 @@ class _Grading:
         self.tests: list[TestResult] = []
         self.messages: list[str] = list(submission.notes)
         self.blocked: dict[str, str] = {}  # symbol -> why it cannot be called
-        self.timings = {"worker_start": 0.0, "student_calls": 0.0, "worker_calls": 0}
+        self.timings = {"worker_start": 0.0, "student_calls": 0.0, "worker_calls": 0, "calls": 0}
         self.graphs_isolated = False
         self.graph_blocked: str | None = None
         self.plans: dict[tuple[str, int], NodeTestRun] = {}
@@ -331,7 +331,9 @@ class _Grading:
         return self._collect(self._request(steps), steps)
 
     def _request(self, steps: list[dict]):
-        return self.sandbox.send({"op": "run", "steps": steps}, calls=sum(calls_in(s) for s in steps))
+        calls = sum(calls_in(s) for s in steps)
+        self.timings["calls"] += calls
+        return self.sandbox.send({"op": "run", "steps": steps}, calls=calls)
 
     def _collect(self, pending, steps: list[dict]) -> list[dict]:
         started = time.monotonic()

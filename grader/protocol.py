@@ -127,13 +127,25 @@ def write_message(fd: int, message: Any) -> None:
         data = data[written:]
 
 
+MAX_DIRECTIONS = 64
+
+
+def directions(seed: int, count: int, shape: tuple[int, ...]) -> np.ndarray:
+    """The random unit directions of a finite-difference plan, made from its seed on both
+    sides: sending them would cost as much as the parameters themselves."""
+    count = min(int(count), MAX_DIRECTIONS)
+    v = np.random.default_rng(int(seed)).random((count, *shape)) - 0.5  # any random direction will do; uniform is cheap
+    v /= np.linalg.norm(v.reshape(count, -1), axis=1).reshape(-1, *[1] * len(shape))
+    return v
+
+
 def calls_in(step: dict) -> int:
     """How many student calls one step of a ``run`` request makes (for time budgets)."""
     kind = step.get("do")
     if kind == "forward_many":
         count = 0
         for plan in step.get("perturb", []):
-            count += 2 * (np.size(plan["steps"]) if "steps" in plan else len(plan.get("directions", [])))
+            count += 2 * (np.size(plan["steps"]) if "steps" in plan else int(plan.get("count", 0)))
         return max(1, count)
     if kind in ("graph", "driver"):
         return 2 * max(1, len(step.get("nodes", []))) + 4

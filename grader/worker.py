@@ -31,7 +31,7 @@ import numpy as np
 from grader.driver import GradientShapeError, InputModifiedError, NodeCallError, build_vars, run_graph
 from grader.imports import DEFAULT_FORBIDDEN, block
 from grader.nodes import reference_class
-from grader.protocol import ProtocolError, read_message, write_message
+from grader.protocol import ProtocolError, directions, read_message, write_message
 from grader.sandbox import TIMEOUT_EXIT, become_subreaper
 from grader.spec.expr import parse_expression
 from grader.spec.model import Draw, GraphNode, GraphTest, Input, NodeType
@@ -204,7 +204,7 @@ class Worker:
         self.symbols: dict[str, Any] = {}
         self.handles: dict[int, Any] = {}
         self.arity: dict[int, int] = {}
-        self.inputs: dict[int, list[np.ndarray]] = {}  # what each instance's forward was given
+        self.inputs: dict[int, tuple[list, list]] = {}  # each instance's forward inputs, and copies
 
     # -- loading -------------------------------------------------------------------------------
 
@@ -269,6 +269,7 @@ class Worker:
     def _do_new(self, step: dict) -> int:
         handle = step["as"]
         self.handles.pop(handle, None)
+        self.inputs.pop(handle, None)
         self.arity[handle] = step["arity"]
         self.handles[handle] = self._new(step["cls"], step.get("attrs", {}))
         return handle
@@ -280,32 +281,40 @@ class Worker:
 
     def _do_forward(self, step: dict) -> dict:
         obj = self._instance(step)
-        inputs = [np.array(x) for x in step["inputs"]]
-        self.inputs[step["handle"]] = inputs
+        originals = [np.array(x) for x in step["inputs"]]
+        inputs = [x.copy() for x in originals]
+        self.inputs[step["handle"]] = (inputs, originals)
         with limited(step.get("where", "forward")):
             result = obj.forward(*inputs)
         out = to_array(result, "forward's output")
-        return {"out": out, "inputs_after": inputs}
+        return {"out": out, "modified": _modified(inputs, originals)}
 
     def _do_backward(self, step: dict) -> dict:
         obj = self._instance(step)
-        grad = np.array(step["grad"])
+        original = np.array(step["grad"])
+        grad = original.copy()
         with limited(step.get("where", "backward")):
             result = obj.backward(grad)
-        return {"grads": as_gradients(result, self.arity[step["handle"]], "backward"), "grad_after": grad,
-                "inputs_after": self.inputs.get(step["handle"], [])}
+        inputs, originals = self.inputs.get(step["handle"], ([], []))
+        return {"grads": as_gradients(result, self.arity[step["handle"]], "backward"),
+                "modified": _modified(inputs, originals), "grad_modified": bool(_modified([grad], [original]))}
 
     def _do_forward_many(self, step: dict) -> dict:
         """Forward of fresh instances on perturbed copies of the inputs (finite differences):
         for each plan, +h then -h per element, or per direction."""
-        base = [np.array(x) for x in step["inputs"]]
+        if "inputs_of" in step:  # the inputs an instance's forward was given in this request
+            if step["inputs_of"] not in self.inputs:
+                raise StudentError({"kind": "skipped", "message": "not run: the instance could not be created"})
+            base = self.inputs[step["inputs_of"]][1]
+        else:
+            base = [np.array(x) for x in step["inputs"]]
         outs = []
         for plan in step["perturb"]:
             k = plan["input"]
             if "steps" in plan:
                 moves = [(e, None, float(h)) for e, h in enumerate(np.ravel(plan["steps"]))]
             else:
-                moves = [(None, v, float(plan["step"])) for v in np.asarray(plan["directions"])]
+                moves = [(None, v, float(plan["step"])) for v in directions(plan["seed"], plan["count"], base[k].shape)]
             for index, direction, h in moves:
                 for sign in (1.0, -1.0):
                     inputs = [x.copy() for x in base]
@@ -364,6 +373,13 @@ class Worker:
                 break
         reply["runs"] = runs
         return reply
+
+
+def _modified(arrays: list[np.ndarray], originals: list[np.ndarray]) -> list[int]:
+    """Which of the arrays student code was given it changed in place (compared here, so the
+    arrays need not travel back to the grader)."""
+    return [i for i, (a, b) in enumerate(zip(arrays, originals))
+            if a.shape != b.shape or a.dtype != b.dtype or a.tobytes() != b.tobytes()]  # bitwise: fast
 
 
 def _shared_grads(env: dict) -> list[list[str]]:

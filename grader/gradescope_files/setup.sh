@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Gradescope runs this once, as root, when it builds the autograder image.
 # It installs the grader (the exact wheel that was tested) into a virtual environment and
-# creates the unprivileged user that student code runs as.
+# creates the unprivileged users that student code runs as.
 # AUTOGRADER_ROOT (default /autograder) and AUTOGRADER_PYTHON (default python3) let the whole
 # setup run outside Gradescope, for tests.
 set -euo pipefail
@@ -23,7 +23,9 @@ if ! "$ROOT/venv/bin/pip" install --no-input -q -r "$SOURCE/requirements.txt"; t
 fi
 "$ROOT/venv/bin/pip" install --no-input -q --no-deps --force-reinstall "$SOURCE"/backprop_grader-*.whl
 
-if [ "$(id -u)" = 0 ] && ! id bpgrader >/dev/null 2>&1; then
-  useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin bpgrader
+if [ "$(id -u)" = 0 ]; then
+  # the unprivileged users student code runs as (one per concurrent grading)
+  "$ROOT/venv/bin/python" -c "from grader.sandbox import create_worker_users; create_worker_users(2)"
 fi
+# validating also remembers the spec as valid, so no grading re-checks it against the schema
 "$ROOT/venv/bin/grade" validate "$SOURCE"/*/assignment.yaml

@@ -103,6 +103,21 @@ def test_a_hanging_node_costs_only_its_own_tests(tmp_path):
     assert all(t.score == t.max_score for t in others)
 
 
+def test_a_node_that_ignores_the_timer_is_stopped_by_the_watchdog(tmp_path):
+    """SIGALRM ignored in a busy loop: the worker's watchdog ends it about a second after the
+    limit, long before the grader's own deadline for the request (6 calls' worth)."""
+    import time
+    source = solution_source("scalar-graphs", "nodes.py").replace(
+        "        self.out = np.exp(x)\n",
+        "        import signal\n        signal.signal(signal.SIGALRM, signal.SIG_IGN)\n"
+        "        while True:\n            pass\n")
+    folder = submission_with(tmp_path, "nodes.py", source)
+    started = time.monotonic()
+    results = grade_submission(ROOT / "assignments" / "scalar-graphs", folder, timeout=1, node="Exp")
+    assert time.monotonic() - started < 5.5
+    assert results.tests and all(t.score == 0 and "time limit" in t.output for t in results.tests)
+
+
 def test_a_node_that_kills_the_worker_costs_only_its_own_tests(tmp_path):
     source = solution_source("scalar-graphs", "nodes.py").replace(
         "        self.x, self.y = x, y\n", "        import os; os._exit(3)\n")
