@@ -251,18 +251,11 @@ class _Grading:
             why = self.blocked.get(name, "not run: the worker was restarted")
             self.tests.extend(self._results(run, self._all_failed(_checks_of(run), run.cases, why), sent.label))
             return None
-        try:
+        def replies() -> list[dict]:
             if sent.error is not None:
                 raise sent.error
-            run.take_main(self._collect(sent.pending, sent.steps))
-            outcomes = run.judge()
-        except WorkerFailure as e:
-            outcomes = self._failed_by(e, run)
-        except (KeyError, TypeError, AttributeError, IndexError, ValueError) as e:
-            outcomes = self._malformed(e, run)
-        else:
-            self._block_after_timeout(name, outcomes)
-        self.tests.extend(self._results(run, outcomes, sent.label))
+            return self._collect(sent.pending, sent.steps)
+        self.tests.extend(self._results(run, self._judged(run, replies), sent.label))
         return None
 
     def _node_test(self, run: NodeTestRun, label: str) -> list[TestResult]:
@@ -270,21 +263,27 @@ class _Grading:
         own forward first (no reference)."""
         blocked = self.blocked.get(run.node.name)
         if blocked:
-            outcomes = self._all_failed(_checks_of(run), run.cases, blocked)
-        else:
-            try:
-                probe = run.probe_program()
-                if probe:
-                    run.prepare(self._run(probe))
-                run.take_main(self._run(run.main_program()))
-                outcomes = run.judge()
-            except WorkerFailure as e:
-                outcomes = self._failed_by(e, run)
-            except (KeyError, TypeError, AttributeError, IndexError, ValueError) as e:
-                outcomes = self._malformed(e, run)
-            else:
-                self._block_after_timeout(run.node.name, outcomes)
-        return self._results(run, outcomes, label)
+            return self._results(run, self._all_failed(_checks_of(run), run.cases, blocked), label)
+
+        def replies() -> list[dict]:
+            probe = run.probe_program()
+            if probe:
+                run.prepare(self._run(probe))
+            return self._run(run.main_program())
+        return self._results(run, self._judged(run, replies), label)
+
+    def _judged(self, run: NodeTestRun, replies) -> dict[str, Outcome]:
+        """The outcomes of a test whose replies ``replies()`` gets: any way the worker fails
+        (dies, hangs, garbles its reply) fails the test's cases and blocks its node."""
+        try:
+            run.take_main(replies())
+            outcomes = run.judge()
+        except WorkerFailure as e:
+            return self._failed_by(e, run)
+        except (KeyError, TypeError, AttributeError, IndexError, ValueError) as e:
+            return self._malformed(e, run)
+        self._block_after_timeout(run.node.name, outcomes)
+        return outcomes
 
     def _failed_by(self, e: WorkerFailure, run: NodeTestRun) -> dict[str, Outcome]:
         why = _failure_text(e, run.node.name)
