@@ -221,6 +221,9 @@ def main(argv: list[str]) -> None:
     cwd, disk_mb = config["cwd"], config.get("disk_mb")
     if os.geteuid() == 0 and config.get("uid") is not None:
         owner = (config["uid"], config["gid"])
+        if config.get("cgroups"):
+            from grader.cgroup import join
+            join(config["cgroups"])  # first: everything started from here on is inside
         files = read_folder(cwd) if disk_mb else {}
         unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID)
         mount(None, "/", None, MS_REC | MS_PRIVATE)

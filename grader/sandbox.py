@@ -201,6 +201,11 @@ class Sandbox:
             self.limits["call_seconds"] = timeout
         self.forbidden = list(forbidden)
         self.account = worker_account()
+        self.cgroups: list[str] = []
+        if self.account is not None:
+            from grader import cgroup
+            self.cgroups = cgroup.prepare(pwd.getpwuid(self.account[0]).pw_name,
+                                          int(self.limits["memory_mb"]), int(self.limits["processes"]))
         self.subreaper = self.account is None and become_subreaper()
         self.folder: Path | None = None
         self.hide = [str(Path(p).resolve()) for p in hide if Path(p).exists()]
@@ -222,6 +227,8 @@ class Sandbox:
         if self.account is not None:
             p.on += ["unprivileged user", "no network", "spec and results hidden",
                      "own process namespace and /proc", "private /tmp", "disk limit"]
+            if self.cgroups:
+                p.on.append("one memory and process budget for all its processes (cgroup)")
         else:
             p.off += ["unprivileged user (needs root)", "hidden spec and results (needs root)"]
             p.on.append("network off, own process namespace, private /tmp and a disk limit where "
@@ -254,7 +261,7 @@ class Sandbox:
         config = {"limits": {k: v for k, v in self.limits.items()
                              if k in ("cpu_seconds", "memory_mb", "file_mb", "open_files", "processes")},
                   "cwd": str(self.folder), "hide": self.hide, "needed": self._needed(), "private_tmp": True,
-                  "disk_mb": self.limits["disk_mb"]}
+                  "disk_mb": self.limits["disk_mb"], "cgroups": self.cgroups}
         if self.account is not None:
             config["uid"], config["gid"] = self.account[:2]
         elif self.limits.get("processes") is not None:
