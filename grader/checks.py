@@ -103,6 +103,7 @@ class NodeTestRun:
         self.arity = len(node.inputs)
         self.graded = [i for i, inp in enumerate(test.inputs) if inp.graded]
         self.pairs = self.points.get("independence", 0) > 0
+        self.requests: list[int] = []  # the worker requests this test used (for its printed output)
 
     # -- the programs ----------------------------------------------------------------------------
 

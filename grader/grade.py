@@ -72,8 +72,10 @@ def grade_submission(assignment_dir: str | Path, submission_dir: str | Path, *, 
         if node is None:
             for number, graph in enumerate(assignment.graphs.values()):
                 grading.graph(graph, number + 1)
-        results.tests = grading.tests
-        results.student_output = sandbox.output()
+    for test in grading.tests:  # the worker is gone: all it printed has been read
+        test.printed = sandbox.printed.of(test.requests).strip()
+    results.tests = grading.tests
+    results.student_output = sandbox.output()
     results.output = "\n".join(grading.messages)
     results.execution_time = time.monotonic() - started
     total = time.monotonic() - started
@@ -233,7 +235,7 @@ class _Grading:
     def _send(self, run: NodeTestRun, label: str) -> "_Sent":
         steps = run.main_program()
         try:
-            pending = self._request(steps)
+            pending = self._request(steps, run.requests)
         except WorkerFailure as e:
             return _Sent(run, label, steps, None, e)
         return _Sent(run, label, steps, pending, None)
@@ -268,8 +270,8 @@ class _Grading:
         def replies() -> list[dict]:
             probe = run.probe_program()
             if probe:
-                run.prepare(self._run(probe))
-            return self._run(run.main_program())
+                run.prepare(self._run(probe, run.requests))
+            return self._run(run.main_program(), run.requests)
         return self._results(run, self._judged(run, replies), label)
 
     def _judged(self, run: NodeTestRun, replies) -> dict[str, Outcome]:
@@ -302,8 +304,11 @@ class _Grading:
             self.blocked[name] = f"{timeout} (so its remaining tests were not run)"
 
     def _results(self, run: NodeTestRun, outcomes: dict[str, Outcome], label: str) -> list[TestResult]:
-        return [self._result(run.test, check, outcome, f"{label}.{k + 1}")
-                for k, (check, outcome) in enumerate(outcomes.items())]
+        results = [self._result(run.test, check, outcome, f"{label}.{k + 1}")
+                   for k, (check, outcome) in enumerate(outcomes.items())]
+        if results:
+            results[0].requests = run.requests  # what the test's calls printed is shown once
+        return results
 
     def _after_failure(self, e: WorkerFailure, symbol: str, why: str) -> None:
         """After a breach: the node is not called again, and a fresh worker takes over."""
@@ -326,13 +331,17 @@ class _Grading:
             for symbol in self.symbols:
                 self.blocked.setdefault(symbol, why)
 
-    def _run(self, steps: list[dict]) -> list[dict]:
-        return self._collect(self._request(steps), steps)
+    def _run(self, steps: list[dict], requests: list[int]) -> list[dict]:
+        return self._collect(self._request(steps, requests), steps)
 
-    def _request(self, steps: list[dict]):
+    def _request(self, steps: list[dict], requests: list[int]):
+        """Send steps to the worker; ``requests`` collects the request ids of one test, under
+        which what its calls print is filed."""
         calls = sum(calls_in(s) for s in steps)
         self.timings["calls"] += calls
-        return self.sandbox.send({"op": "run", "steps": steps}, calls=calls)
+        pending = self.sandbox.send({"op": "run", "steps": steps}, calls=calls)
+        requests.append(pending.id)
+        return pending
 
     def _collect(self, pending, steps: list[dict]) -> list[dict]:
         started = time.monotonic()
@@ -381,13 +390,13 @@ class _Grading:
         rng = np.random.default_rng(case_seed(self.seed, f"graph {graph.id}", graph.settings.visibility))
         outcome = Outcome("graph")
         self.graph_blocked = self._graph_blocked(graph, driver)
-        in_flight = None
+        in_flight, requests = None, []
         for label, concrete, inputs in _graph_cases(graph, self.assignment, rng):
             sent = None
             if not self.graph_blocked:
                 steps = [graph_step(concrete, inputs, self.assignment.nodes, driver)]
                 try:
-                    sent = _Sent((label, concrete, inputs), label, steps, self._request(steps), None)
+                    sent = _Sent((label, concrete, inputs), label, steps, self._request(steps, requests), None)
                 except WorkerFailure as e:
                     sent = _Sent((label, concrete, inputs), label, steps, None, e)
             self._settle_graph_case(in_flight, graph, driver, outcome)
@@ -405,7 +414,8 @@ class _Grading:
             name=f"graph {graph.id}: {graph.title}", number=f"{len(self.assignment.nodes) + 1}.{number}",
             max_score=graph.points, visibility=graph.settings.visibility, output=outcome.summary(),
             score=score_for(graph.points, outcome.passed, outcome.total, graph.settings.partial),
-            group=f"{graph.id}: {graph.title}", check="graph", passed_cases=outcome.passed, total_cases=outcome.total, tags=["graph", graph.id]))
+            group=f"{graph.id}: {graph.title}", check="graph", passed_cases=outcome.passed, total_cases=outcome.total,
+            tags=["graph", graph.id], requests=requests))
 
     def _settle_graph_case(self, sent: "_Sent | None", graph: GraphTest, driver: bool, outcome: Outcome) -> None:
         if sent is None:

@@ -43,7 +43,8 @@ def to_gradescope(results: Results) -> dict[str, Any]:
     for t in results.tests:
         test = {"name": t.name, "number": t.number, "score": _num(t.score), "max_score": _num(t.max_score),
                 "status": "passed" if t.passed else "failed", "visibility": t.visibility,
-                "output": t.output or ("All cases passed." if t.passed else ""),
+                "output": (t.output or ("All cases passed." if t.passed else ""))
+                + (f"\n\nYour code printed:\n{t.printed}" if t.printed else ""),
                 "output_format": "text", "tags": list(t.tags),
                 "extra_data": {"passed_cases": t.passed_cases, "total_cases": t.total_cases}}
         tests.append(test)

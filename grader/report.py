@@ -18,6 +18,9 @@ def use_color(stream: IO) -> bool:
     return hasattr(stream, "isatty") and stream.isatty() and "NO_COLOR" not in os.environ
 
 
+PRINTED_LINES = 8  # of a failing test's own printed output, in the terminal
+
+
 def _points(x: float) -> str:
     return f"{x:g}"
 
@@ -50,13 +53,20 @@ def _group(name: str, tests: list[TestResult], paint) -> list[str]:
     failed = [t for t in tests if not t.passed]
     if len(failed) > 1 and len({t.output for t in failed}) == 1:  # one cause, said once
         first, *rest = failed[0].output.splitlines() or ["failed"]
-        return lines + ["      " + first] + ["        " + r for r in rest]
-    for t in failed:
-        check = t.check if t.check != "graph" else None
-        first, *rest = t.output.splitlines() or ["failed"]
-        prefix = f"{_check_label(t)}: " if check else ""
-        lines.append("      " + prefix + first)
-        lines += ["        " + r for r in rest]
+        lines += ["      " + first] + ["        " + r for r in rest]
+    else:
+        for t in failed:
+            check = t.check if t.check != "graph" else None
+            first, *rest = t.output.splitlines() or ["failed"]
+            prefix = f"{_check_label(t)}: " if check else ""
+            lines.append("      " + prefix + first)
+            lines += ["        " + r for r in rest]
+    printed = "\n".join(t.printed for t in tests if t.printed).splitlines() if failed else []
+    if printed:  # the student's own prints may explain the failure
+        lines.append(paint(DIM, "      your code printed:"))
+        lines += [paint(DIM, "        " + r) for r in printed[:PRINTED_LINES]]
+        if len(printed) > PRINTED_LINES:
+            lines.append(paint(DIM, f"        ... ({len(printed) - PRINTED_LINES} more lines)"))
     return lines
 
 

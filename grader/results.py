@@ -26,6 +26,8 @@ class TestResult:
     passed_cases: int = 0
     total_cases: int = 0
     tags: list[str] = field(default_factory=list)
+    printed: str = ""              # what its calls of student code printed (the first KiB)
+    requests: list[int] = field(default_factory=list, repr=False)  # the worker requests it used
 
     @property
     def passed(self) -> bool:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from grader.capture import Capture
 from grader.protocol import ProtocolError, encode, receive
 
 WORKER_USER = "bpgrader"       # slot k runs as bpgrader<k>: one user per concurrent grading
@@ -56,6 +57,7 @@ class Pending:
     calls: int
     small: bool
     generation: int  # the worker it went to: a restarted worker never saw it
+    id: int | None = None  # a run request's id: what its calls print is filed under it
 
 
 @dataclass
@@ -213,8 +215,8 @@ class Sandbox:
         self.proc: subprocess.Popen | None = None
         self.loaded: dict | None = None
         self._load_request: dict | None = None
-        self._output = bytearray()
-        self._output_cut = False
+        self.printed = Capture(int(self.limits["output_kb"] * 1024))
+        self._next_id = 0
         self.started = time.monotonic()
         self.isolated = False  # a forked child of the worker is serving
         self.generation = 0  # how many workers have been ended: a request sent before is void
@@ -295,19 +297,15 @@ class Sandbox:
         return sorted(paths)
 
     def _drain(self, fd: int) -> None:
-        """Keep the first output_kb of what student code prints; read (and drop) the rest, so
-        the worker never blocks on a full pipe."""
-        limit = int(self.limits["output_kb"] * 1024)
+        """Read everything student code prints (see ``capture``), so the worker never blocks
+        on a full pipe."""
         with os.fdopen(fd, "rb", buffering=0) as pipe:
             while True:
                 chunk = pipe.read(65536)
                 if not chunk:
+                    self.printed.close()
                     return
-                room = limit - len(self._output)
-                if room > 0:
-                    self._output += chunk[:room]
-                if len(chunk) > room:
-                    self._output_cut = True
+                self.printed.feed(chunk)
 
     def load(self, symbols: dict[str, str]) -> dict:
         """Import the student files in the worker and say which symbols exist."""
@@ -398,8 +396,7 @@ class Sandbox:
 
     def output(self) -> str:
         """What student code printed (the first output_kb)."""
-        text = bytes(self._output).decode("utf-8", "replace")
-        return text + (f"\n[output cut at {self.limits['output_kb']} KiB]" if self._output_cut else "")
+        return self.printed.text()
 
     def time_left(self) -> float:
         return self.limits["total_seconds"] - (time.monotonic() - self.started)
@@ -421,13 +418,17 @@ class Sandbox:
             raise WorkerFailure("total", "the submission ran past its total time limit")
         if self.proc is None:
             self.start()
+        if message.get("op") == "run":
+            self._next_id += 1
+            message = {**message, "id": self._next_id}
         data = encode(message)
         try:
             self._write(data, time.monotonic() + self.limits["call_seconds"] + 2.0)
         except WorkerFailure:
             self.kill()
             raise
-        return Pending(message.get("op"), calls, len(data) <= self.PIPELINE_BYTES, self.generation)
+        return Pending(message.get("op"), calls, len(data) <= self.PIPELINE_BYTES, self.generation,
+                       message.get("id"))
 
     def receive(self, pending: "Pending") -> dict:
         """The reply to a request sent with ``send``."""
