@@ -3,8 +3,10 @@ what its own calls printed), the first ``output_kb`` in all, and the rest read a
 so the worker never blocks on a full pipe.
 
 The worker writes a marker with the request's id into the stream before it runs the request;
-what follows, up to the next marker, belongs to that request. Student code could print a
-marker itself: that only moves its own prints to another test's display.
+what follows, up to the next marker, belongs to that request. A marker counts only if its id
+has been issued and comes after the current one, so student code that prints markers itself
+can at most move its own prints to a later test, and never makes the grader keep more than
+a few KiB per request actually sent.
 """
 
 from __future__ import annotations
@@ -30,13 +32,17 @@ class Capture:
         self.parts: dict[int | None, bytearray] = {}
         self.part_cut: set[int | None] = set()
         self.current: int | None = None  # before the first request: what importing printed
+        self.issued = 0  # the highest request id sent so far (set by the sandbox)
         self._tail = b""
 
     def feed(self, chunk: bytes) -> None:
         data, start = self._tail + chunk, 0
         for match in MARK.finditer(data):
+            found = int(match.group(1))
+            if found > self.issued or (self.current is not None and found <= self.current):
+                continue  # not a marker the worker wrote: the bytes stay as output
             self._keep(data[start:match.start()])
-            self.current, start = int(match.group(1)), match.end()
+            self.current, start = found, match.end()
         rest = data[start:]
         partial = rest.rfind(b"\x00")  # a marker may be cut in two by the read
         if partial != -1 and len(rest) - partial < LONGEST_MARK:

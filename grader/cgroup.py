@@ -17,8 +17,9 @@ ROOT = Path("/sys/fs/cgroup")
 
 
 def prepare(name: str, memory_mb: int, processes: int) -> list[str]:
-    """Make (or reuse) the cgroup ``name`` beside the grader's own, with these budgets; the
-    ``cgroup.procs`` files a process writes its pid to, to join it (empty when unavailable)."""
+    """Make (or reuse: one per worker user, so at most one per concurrent grading) the cgroup
+    ``name`` inside the grader's own, with these budgets; the ``cgroup.procs`` files a process
+    writes its pid to, to join it (empty when unavailable)."""
     if os.geteuid() != 0:
         return []
     try:
@@ -77,16 +78,17 @@ def _v2(name: str, memory_mb: int, processes: int) -> list[str]:
         return []
     parent = ROOT / own.lstrip("/")
     if "memory" not in (parent / "cgroup.subtree_control").read_text().split():
-        # possible only if the grader's cgroup holds no process (v2's rule); usually it does
+        # v2 allows this only where the grader's cgroup holds no process (or is the root): in
+        # most set-ups it fails, and the grader falls back on per-process limits
         _write(parent / "cgroup.subtree_control", "+memory +pids")
     group = parent / name
     group.mkdir(exist_ok=True)
     _write(group / "memory.max", memory_mb << 20)
-    try:
-        _write(group / "memory.swap.max", 0)
-        _write(group / "pids.max", processes)
-    except OSError:
-        pass
+    for name, value in (("memory.swap.max", 0), ("pids.max", processes)):
+        try:
+            _write(group / name, value)
+        except OSError:
+            pass  # no swap accounting, or no pids controller: the rest still holds
     return [str(group / "cgroup.procs")]
 
 

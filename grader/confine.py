@@ -194,7 +194,12 @@ def private_folder(path: str, files: dict[str, bytes], size_mb: int, owner: tupl
     mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, f"mode=0700,size={int(size_mb)}m{extra}")
     for name, data in files.items():
         target = os.path.join(path, name)
-        os.makedirs(os.path.dirname(target), exist_ok=True)
+        folder = os.path.dirname(target)
+        if not os.path.isdir(folder):
+            os.makedirs(folder)
+            while owner and folder != path:  # the worker owns every folder it is given
+                os.chown(folder, *owner)
+                folder = os.path.dirname(folder)
         with open(target, "wb") as f:
             f.write(data)
         if owner:
@@ -239,23 +244,29 @@ def main(argv: list[str]) -> None:
         drop_privileges(*owner)
         _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     elif config.get("isolate_network", True):
+        files = read_folder(cwd) if disk_mb else {}
         try:
-            files = read_folder(cwd) if disk_mb else {}
             enter_user_namespace()
-            hide(config.get("hide", []))
+        except OSError as e:
+            print(f"grader: no private namespaces for the worker ({e}); network, /proc and /tmp "
+                  "stay shared", file=sys.stderr)
+        else:
+            steps = [("hidden folders", lambda: hide(config.get("hide", [])))]
             if config.get("private_tmp"):
-                private_tmp(cwd, config.get("needed", []))
+                steps.append(("a private /tmp", lambda: private_tmp(cwd, config.get("needed", []))))
             if disk_mb:
-                private_folder(cwd, files, disk_mb, None)
-            _become_child()
+                steps.append(("a disk limit", lambda: private_folder(cwd, files, disk_mb, None)))
+            for what, step in steps:
+                try:
+                    step()
+                except OSError as e:
+                    print(f"grader: the worker runs without {what} ({e})", file=sys.stderr)
+            _become_child()  # whatever failed above: the PID namespace is entered
             _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
             try:
                 own_proc()
             except OSError as e:
                 print(f"grader: the worker shares /proc ({e.strerror})", file=sys.stderr)
-        except OSError as e:
-            print(f"grader: no private namespaces for the worker ({e}); network, /proc and /tmp "
-                  "stay shared", file=sys.stderr)
         no_new_privileges()
     os.chdir(cwd)
     if command[:2] == ["-m", "grader.worker"]:

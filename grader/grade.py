@@ -22,7 +22,7 @@ from grader.imports import DEFAULT_FORBIDDEN
 from grader.imports import scan as scan_imports
 from grader.protocol import calls_in
 from grader.results import Results, TestResult, score_for
-from grader.sandbox import Sandbox, WorkerFailure
+from grader.sandbox import Outgoing, Sandbox, WorkerFailure
 from grader.spec import load_assignment
 from grader.spec.model import Assignment, GraphTest, NodeTest, NodeType
 from grader.submission import Submission, find_files
@@ -204,12 +204,15 @@ class _Grading:
                 in_flight = self._finish(in_flight)
                 self.tests.extend(self._node_test(run, label))
                 continue
-            sent = self._send(run, label)
-            if sent.pending is None or not sent.pending.small:
+            steps = run.main_program()
+            out = self._outgoing(steps, run.requests)
+            if not out.small:  # a large request goes out only once every reply has been read
                 in_flight = self._finish(in_flight)
-                self._finish(sent)
-                continue
-            self._finish(in_flight)
+                if node.name in self.blocked:
+                    self.tests.extend(self._node_test(run, label))
+                    continue
+            sent = self._send(run, label, steps, out)
+            self._finish(in_flight)  # judged while the worker runs the test just sent
             in_flight = sent
         self._finish(in_flight)
 
@@ -232,13 +235,11 @@ class _Grading:
                     if not (self.visible_only and test.settings.visibility != "visible"):
                         self.plans[(node.name, index)] = self._plan(node, test, index)
 
-    def _send(self, run: NodeTestRun, label: str) -> "_Sent":
-        steps = run.main_program()
+    def _send(self, work: Any, label: str, steps: list[dict], out: Outgoing) -> "_Sent":
         try:
-            pending = self._request(steps, run.requests)
+            return _Sent(work, label, steps, self.sandbox.send(out), None)
         except WorkerFailure as e:
-            return _Sent(run, label, steps, None, e)
-        return _Sent(run, label, steps, pending, None)
+            return _Sent(work, label, steps, None, e)
 
     def _finish(self, sent: "_Sent | None") -> None:
         """Read and judge a test sent to the worker (or settle one sent in vain: its node was
@@ -319,15 +320,17 @@ class _Grading:
     def restart(self, after: str) -> None:
         """A fresh worker after a failure. If even that fails (the files no longer import, or
         the worker dies loading them), nothing more is run: every later test says why."""
+        why = f"not run: after {after} failed, your files could not be loaded again in a fresh worker"
         try:
             self.sandbox.restart()
             failed = {file for file, error in self.sandbox.loaded["files"].items() if error}
             broken = bool(failed - self.failed_files)
-        except WorkerFailure:
+        except WorkerFailure as e:
             broken = True
+            if e.kind == "total":
+                why = _failure_text(e, after)
         if broken:
             self.sandbox.kill()
-            why = f"not run: after {after} failed, your files could not be loaded again in a fresh worker"
             for symbol in self.symbols:
                 self.blocked.setdefault(symbol, why)
 
@@ -335,13 +338,16 @@ class _Grading:
         return self._collect(self._request(steps, requests), steps)
 
     def _request(self, steps: list[dict], requests: list[int]):
-        """Send steps to the worker; ``requests`` collects the request ids of one test, under
-        which what its calls print is filed."""
+        return self.sandbox.send(self._outgoing(steps, requests))
+
+    def _outgoing(self, steps: list[dict], requests: list[int]) -> Outgoing:
+        """A run request for these steps; ``requests`` collects the request ids of one test,
+        under which what its calls print is filed."""
         calls = sum(calls_in(s) for s in steps)
         self.timings["calls"] += calls
-        pending = self.sandbox.send({"op": "run", "steps": steps}, calls=calls)
-        requests.append(pending.id)
-        return pending
+        out = self.sandbox.outgoing({"op": "run", "steps": steps}, calls=calls)
+        requests.append(out.id)
+        return out
 
     def _collect(self, pending, steps: list[dict]) -> list[dict]:
         started = time.monotonic()
@@ -395,18 +401,18 @@ class _Grading:
             sent = None
             if not self.graph_blocked:
                 steps = [graph_step(concrete, inputs, self.assignment.nodes, driver)]
-                try:
-                    sent = _Sent((label, concrete, inputs), label, steps, self._request(steps, requests), None)
-                except WorkerFailure as e:
-                    sent = _Sent((label, concrete, inputs), label, steps, None, e)
+                out = self._outgoing(steps, requests)
+                if not out.small:  # as for node tests: a large request waits for every reply
+                    self._settle_graph_case(in_flight, graph, driver, outcome)
+                    in_flight = None
+                if not self.graph_blocked:
+                    sent = self._send((label, concrete, inputs), label, steps, out)
             self._settle_graph_case(in_flight, graph, driver, outcome)
             in_flight = None
             if sent is None or self.graph_blocked:
                 if sent is not None:
                     self._drain(sent)  # sent before the case ahead of it blocked the graph
                 outcome.record(label, self.graph_blocked)
-            elif sent.pending is None or not sent.pending.small:
-                self._settle_graph_case(sent, graph, driver, outcome)
             else:
                 in_flight = sent
         self._settle_graph_case(in_flight, graph, driver, outcome)
@@ -421,6 +427,9 @@ class _Grading:
         if sent is None:
             return
         label, concrete, inputs = sent.work
+        if sent.pending is not None and sent.pending.generation != self.sandbox.generation:
+            outcome.record(label, self.graph_blocked or "not run: the worker was restarted")
+            return
         try:
             if sent.error is not None:
                 raise sent.error
@@ -435,6 +444,7 @@ class _Grading:
             return
         except (KeyError, TypeError, AttributeError, IndexError, ValueError) as e:
             outcome.record(label, f"graph {graph.id}: the worker's reply was malformed ({type(e).__name__})")
+            self.graph_blocked = "not run: an earlier case failed"
             self.restart(f"graph {graph.id}")
             return
         outcome.record(label, problem)
@@ -447,8 +457,9 @@ class _Grading:
         if sent.pending is not None and sent.pending.generation == self.sandbox.generation:
             try:
                 self._collect(sent.pending, sent.steps)
-            except WorkerFailure:
-                pass
+            except WorkerFailure as e:
+                if e.kind != "total":
+                    self.restart("a test that was not needed")  # a fresh worker for what follows
 
     def _graph_blocked(self, graph: GraphTest, driver: bool) -> str | None:
         if driver:

@@ -50,6 +50,17 @@ class WorkerFailure(Exception):
 
 
 @dataclass
+class Outgoing:
+    """An encoded request, not yet written."""
+
+    data: bytes
+    op: str | None
+    calls: int
+    id: int | None
+    small: bool
+
+
+@dataclass
 class Pending:
     """A request written to the worker whose reply has not been read yet."""
 
@@ -258,6 +269,7 @@ class Sandbox:
         self._fresh_folder()
         self.isolated = False
         to_worker_r, self._to_worker = os.pipe()
+        os.set_blocking(self._to_worker, False)  # so a write never outlasts its deadline
         self._from_worker, from_worker_w = os.pipe()
         out_r, out_w = os.pipe()
         config = {"limits": {k: v for k, v in self.limits.items()
@@ -282,7 +294,7 @@ class Sandbox:
         self._reader = threading.Thread(target=self._drain, args=(out_r,), daemon=True)
         self._reader.start()
         if self._load_request is not None:  # a restart: load the student files again
-            self.loaded = self.request(self._load_request)
+            self.finish_load(self.send(self._load_request))
 
     def _needed(self) -> list[str]:
         """What the worker's interpreter needs to reach: Python itself, its packages and the
@@ -320,8 +332,15 @@ class Sandbox:
         return self.send(self._load_request)
 
     def finish_load(self, pending: Pending) -> dict:
-        self.loaded = self.receive(pending)
-        return self.loaded
+        loaded = self.receive(pending)
+        files, symbols = loaded.get("files"), loaded.get("symbols")
+        if not (isinstance(files, dict) and isinstance(symbols, dict)
+                and all(v is None or isinstance(v, dict) for v in files.values())
+                and all(isinstance(v, dict) for v in symbols.values())):
+            self.kill()  # import-time code wrote a reply of its own
+            raise WorkerFailure("protocol", "the worker's reply to loading the files was malformed")
+        self.loaded = loaded
+        return loaded
 
     def restart(self) -> None:
         self.kill()
@@ -410,28 +429,37 @@ class Sandbox:
 
     PIPELINE_BYTES = 32768  # a request this small fits in the pipe while the worker is busy
 
-    def send(self, message: dict, calls: int = 1) -> "Pending":
+    def outgoing(self, message: dict, calls: int = 1) -> "Outgoing":
+        """Encode a request (a run request gets its id here). ``small`` says whether it may go
+        out while the worker is still busy with the last one: it then fits in the pipe, so
+        neither side can block the other on a full pipe."""
+        if message.get("op") == "run":
+            self._next_id += 1
+            message = {**message, "id": self._next_id}
+            self.printed.issued = self._next_id
+        data = encode(message)
+        return Outgoing(data, message.get("op"), calls, message.get("id"), len(data) <= self.PIPELINE_BYTES)
+
+    def send(self, message: "dict | Outgoing", calls: int = 1) -> "Pending":
         """Write one request without waiting for its reply (``receive`` gets it). Requests
         are answered in order; while the worker answers one, the grader can send the next
-        (if it is small, so neither side ever blocks on a full pipe) and judge the last."""
+        (a small one) and judge the last."""
+        out = message if isinstance(message, Outgoing) else self.outgoing(message, calls)
         if self.time_left() <= 0:
             raise WorkerFailure("total", "the submission ran past its total time limit")
         if self.proc is None:
             self.start()
-        if message.get("op") == "run":
-            self._next_id += 1
-            message = {**message, "id": self._next_id}
-        data = encode(message)
         try:
-            self._write(data, time.monotonic() + self.limits["call_seconds"] + 2.0)
+            self._write(out.data, time.monotonic() + self.limits["call_seconds"] + 2.0)
         except WorkerFailure:
             self.kill()
             raise
-        return Pending(message.get("op"), calls, len(data) <= self.PIPELINE_BYTES, self.generation,
-                       message.get("id"))
+        return Pending(out.op, out.calls, out.small, self.generation, out.id)
 
     def receive(self, pending: "Pending") -> dict:
         """The reply to a request sent with ``send``."""
+        if pending.generation != self.generation or self.proc is None:
+            raise WorkerFailure("crash", "the worker this request went to is gone")
         # the worker times each call itself; this deadline only backs it up (student code
         # may block the timer's signal), so it need not grow with every call of a request
         budget = self.limits["call_seconds"] * min(max(1, pending.calls), 6) + 2.0
@@ -443,6 +471,8 @@ class Sandbox:
             self.kill()
             if watchdog:
                 raise WorkerFailure("timeout", "") from None
+            if e.kind == "timeout" and self.time_left() <= 0:
+                raise WorkerFailure("total", "the submission ran past its total time limit") from None
             raise
         except ProtocolError as e:
             self.kill()
@@ -474,8 +504,10 @@ class Sandbox:
         while view:
             self._wait(self._to_worker, deadline, write=True)
             try:
-                written = os.write(self._to_worker, view[:65536])
-            except (BrokenPipeError, OSError):
+                written = os.write(self._to_worker, view[:65536])  # non-blocking: may be partial
+            except BlockingIOError:
+                continue
+            except OSError:
                 raise WorkerFailure("crash", self._death()) from None
             view = view[written:]
 
@@ -483,7 +515,10 @@ class Sandbox:
         chunks, left = [], count
         while left:
             self._wait(self._from_worker, deadline, write=False)
-            chunk = os.read(self._from_worker, min(left, 8 << 20))
+            try:
+                chunk = os.read(self._from_worker, min(left, 8 << 20))
+            except OSError:
+                raise WorkerFailure("crash", self._death()) from None
             if not chunk:
                 raise WorkerFailure("crash", self._death())
             chunks.append(chunk)
@@ -494,7 +529,10 @@ class Sandbox:
         left = deadline - time.monotonic()
         if left <= 0:
             raise WorkerFailure("timeout", "")
-        ready = select.select([], [fd], [], left) if write else select.select([fd], [], [], left)
+        try:
+            ready = select.select([], [fd], [], left) if write else select.select([fd], [], [], left)
+        except (OSError, ValueError):  # the channel was closed under us: the worker is gone
+            raise WorkerFailure("crash", self._death()) from None
         if not any(ready):
             raise WorkerFailure("timeout", "")
 

@@ -439,7 +439,7 @@ def serve(fd_in: int, fd_out: int) -> None:
     ``child_ended``, and, untouched, answers again.
     """
     worker = Worker()
-    is_child = False
+    is_child = forked = False
     while True:
         try:
             request = read_message(fd_in)
@@ -447,6 +447,7 @@ def serve(fd_in: int, fd_out: int) -> None:
             return
         op = request.get("op")
         if op == "fork" and not is_child:
+            forked = True
             child = os.fork()
             if child == 0:
                 is_child = True
@@ -464,6 +465,11 @@ def serve(fd_in: int, fd_out: int) -> None:
             continue
         if op == "load":
             reply = worker.load(request)
+        elif op == "run" and forked and not is_child:
+            # meant for a child that has ended: student code never runs in this process again
+            steps = request.get("steps") if isinstance(request.get("steps"), list) else []
+            reply = {"results": [{"error": {"kind": "skipped", "message": "not run: the process "
+                                            "serving this node ended"}} for _ in steps]}
         elif op == "run":
             _mark_output(request.get("id"))
             reply = worker.run(request)
@@ -554,6 +560,9 @@ def main(argv: list[str]) -> None:
     extra = json.loads(argv[4]) if len(argv) > 4 else []
     del sys.argv[1:]
     block(set(DEFAULT_FORBIDDEN) | set(extra))
+    # Python 3.12 warns on fork with threads alive; the watchdog holds no lock a child needs
+    import warnings
+    warnings.filterwarnings("ignore", message=".*fork.*", category=DeprecationWarning)
     WATCHDOG.start()
     if os.getpid() != 1:  # orphans of node code come here, for end_strays to find
         become_subreaper()

@@ -258,3 +258,32 @@ def test_colour_only_on_a_terminal_without_no_color(monkeypatch, solution_result
     assert not use_color(Tty())
     assert "\033[" not in render(solution_results["scalar-graphs"], color=False)
     assert "\033[" in render(solution_results["scalar-graphs"], color=True)
+
+
+PIPELINE_SPEC = """id: pipeline
+title: A test with a large reply, then one with a large request
+files: [layers.py]
+limits: {call_seconds: 2, total_seconds: 120}
+nodes:
+  Sigmoid:
+    inputs: {x: {shape: [N, D]}}
+    reference: sigmoid(x)
+    tests:
+      - {name: many differences, cases: 3, dims: {N: 8, D: 8}}
+      - {name: a large input, cases: 1, dims: {N: 120, D: 120}}
+"""
+
+
+def test_a_large_request_after_a_large_reply_does_not_deadlock(tmp_path):
+    """The first test's reply (finite differences of 64 entries) fills the worker's pipe and
+    the second's request (14,400 inputs) fills the grader's: it must wait for the reply."""
+    import time
+    spec = tmp_path / "spec"
+    spec.mkdir()
+    (spec / "assignment.yaml").write_text(PIPELINE_SPEC)
+    folder = submission_with(tmp_path, "layers.py", solution_source("vector-layers", "layers.py"))
+    started = time.monotonic()
+    results = grade_submission(spec, folder, seed=1)
+    lost = [f"{t.name}: {t.output}" for t in results.tests if t.score < t.max_score]
+    assert not lost, "\n".join(lost)
+    assert time.monotonic() - started < 4  # a deadlock would end only at a 4 s deadline
