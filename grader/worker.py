@@ -260,10 +260,14 @@ class Worker:
         except BaseException as e:  # a student's SystemExit must not end the worker
             return {"error": describe_failure(e, step.get("where", step["do"]))}
 
-    def _new(self, cls_name: str, attrs: dict) -> Any:
+    def _class(self, cls_name: str) -> Any:
         cls = self.symbols.get(cls_name)
         if cls is None:
             raise StudentError({"kind": "missing", "message": f"there is no class {cls_name}"})
+        return cls
+
+    def _new(self, cls_name: str, attrs: dict) -> Any:
+        cls = self._class(cls_name)
         with limited(f"{cls_name}(...)"):
             return cls(**attrs)
 
@@ -309,6 +313,7 @@ class Worker:
             base = self.inputs[step["inputs_of"]][1]
         else:
             base = [np.array(x) for x in step["inputs"]]
+        cls, attrs, where = self._class(step["cls"]), step.get("attrs", {}), step.get("where", "forward")
         outs = []
         for plan in step["perturb"]:
             k = plan["input"]
@@ -323,9 +328,8 @@ class Worker:
                         inputs[k].flat[index] += sign * h
                     else:
                         inputs[k] += sign * h * direction
-                    obj = self._new(step["cls"], step.get("attrs", {}))
-                    with limited(step.get("where", "forward")):
-                        result = obj.forward(*inputs)
+                    with limited(where):  # a fresh instance and its forward: one timer for both
+                        result = cls(**attrs).forward(*inputs)
                     outs.append(to_array(result, "forward's output"))
         if outs and all(o.shape == outs[0].shape for o in outs):
             return {"outs": np.stack(outs).astype(np.float64)}  # one array: one payload to send
