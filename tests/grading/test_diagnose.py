@@ -78,3 +78,20 @@ def test_small_arrays_are_shown_and_large_ones_summarised():
 def test_fmt_is_short():
     assert fmt(np.array(2.5)) == "2.5"
     assert "shape (10, 10)" in fmt(np.zeros((10, 10)))
+
+
+def test_the_fast_allclose_agrees_with_numpy_on_finite_infinite_and_nan_values():
+    from grader.diagnose import allclose
+    rng = np.random.default_rng(0)
+    checked = 0
+    for _ in range(2000):
+        a = np.array(rng.normal(size=rng.integers(1, 5, size=rng.integers(0, 3))))
+        b = np.array(a + rng.normal(size=a.shape) * rng.choice([0, 1e-9, 1e-5, 1e-3, 1]))
+        for array in (a, b):
+            for value in (np.inf, -np.inf, np.nan):
+                if rng.random() < 0.1:
+                    array[...] = np.where(rng.random(array.shape) < 0.3, value, array)
+        for rtol, atol in [(1e-5, 1e-8), (1e-3, 1e-6), (0.0, 0.0)]:
+            assert allclose(a, b, rtol, atol) == bool(np.allclose(a, b, rtol=rtol, atol=atol)), (a, b, rtol, atol)
+            checked += 1
+    assert checked == 6000
