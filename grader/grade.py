@@ -72,6 +72,7 @@ def grade_submission(assignment_dir: str | Path, submission_dir: str | Path, *, 
         if node is None:
             for number, graph in enumerate(assignment.graphs.values()):
                 grading.graph(graph, number + 1)
+        grading._judge_deferred()
     for test in grading.tests:  # the worker is gone: all it printed has been read
         test.printed = sandbox.printed.of(test.requests).strip()
     results.tests = grading.tests
@@ -102,6 +103,7 @@ class _Grading:
         self.graphs_isolated = False
         self.graph_blocked: str | None = None
         self.plans: dict[tuple[str, int], NodeTestRun] = {}
+        self.deferred: _Sent | None = None  # replies read, not yet judged (see _defer)
 
     def scan(self, forbidden: set[str]) -> None:
         """Report forbidden imports before running anything (they are also blocked at run time)."""
@@ -214,7 +216,7 @@ class _Grading:
             sent = self._send(run, label, steps, out)
             self._finish(in_flight)  # judged while the worker runs the test just sent
             in_flight = sent
-        self._finish(in_flight)
+        self._defer(in_flight)
 
     def _plan(self, node: NodeType, test: NodeTest, index: int) -> NodeTestRun:
         """The cases of a test and, where the reference needs no reply of the worker, what it
@@ -244,12 +246,13 @@ class _Grading:
     def _finish(self, sent: "_Sent | None") -> None:
         """Read and judge a test sent to the worker (or settle one sent in vain: its node was
         blocked by the test before it)."""
+        self._judge_deferred()
         if sent is None:
             return None
         run = sent.work
         name = run.node.name
         stale = sent.pending is not None and sent.pending.generation != self.sandbox.generation
-        if name in self.blocked or stale:
+        if sent.replies is None and (name in self.blocked or stale):
             self._drain(sent)
             why = self.blocked.get(name, "not run: the worker was restarted")
             self.tests.extend(self._results(run, self._all_failed(_checks_of(run), run.cases, why), sent.label))
@@ -257,13 +260,32 @@ class _Grading:
         def replies() -> list[dict]:
             if sent.error is not None:
                 raise sent.error
-            return self._collect(sent.pending, sent.steps)
+            return sent.replies if sent.replies is not None else self._collect(sent.pending, sent.steps)
         self.tests.extend(self._results(run, self._judged(run, replies), sent.label))
         return None
+
+    def _defer(self, sent: "_Sent | None") -> None:
+        """The last test of a node type: read its replies now (the channel must be quiet before
+        the next node type's fork) but judge it once the next node's first test is running."""
+        if sent is None or sent.error is not None or sent.work.node.name in self.blocked \
+                or sent.pending.generation != self.sandbox.generation:
+            return self._finish(sent)
+        try:
+            sent.replies = self._collect(sent.pending, sent.steps)
+        except WorkerFailure as e:
+            sent.error = e
+            return self._finish(sent)
+        self.deferred = sent
+
+    def _judge_deferred(self) -> None:
+        deferred, self.deferred = self.deferred, None
+        if deferred is not None:
+            self._finish(deferred)
 
     def _node_test(self, run: NodeTestRun, label: str) -> list[TestResult]:
         """One test, not pipelined: its node is blocked, or it needs a probe of the student's
         own forward first (no reference)."""
+        self._judge_deferred()
         blocked = self.blocked.get(run.node.name)
         if blocked:
             return self._results(run, self._all_failed(_checks_of(run), run.cases, blocked), label)
@@ -387,6 +409,7 @@ class _Grading:
     def graph(self, graph: GraphTest, number: int) -> None:
         """Every case of one graph test, pipelined like node tests: the next case runs in the
         worker while the grader judges the last."""
+        self._judge_deferred()
         if self.visible_only and graph.settings.visibility != "visible":
             return
         driver = self.assignment.driver_file is not None
@@ -484,6 +507,7 @@ class _Sent:
     steps: list[dict]
     pending: Any
     error: WorkerFailure | None
+    replies: list[dict] | None = None  # read already, to be judged later
 
 
 def _checks_of(run: NodeTestRun):
