@@ -26,6 +26,7 @@ from typing import Any, Callable
 import yaml
 
 from grader.errors import GraderError
+from grader.gradescope import json_number
 
 MAX_EXPORT_BYTES = 2 << 30
 
@@ -105,7 +106,7 @@ def _from_export(metadata: Path) -> list[Entry]:
 
 def _grade_one(assignment: str, folder: str, results_path: str) -> dict:
     """Grade one submission (in a pool process) and write its results.json."""
-    from grader.gradescope import failure_results, to_gradescope, write_json_atomic, write_results
+    from grader.gradescope import write_failure, write_results
     from grader.grade import grade_submission
 
     started = time.monotonic()
@@ -113,8 +114,7 @@ def _grade_one(assignment: str, folder: str, results_path: str) -> dict:
         results = grade_submission(assignment, folder, hide=[Path(results_path).parent])
         data = write_results(results, results_path)
     except Exception as e:  # one broken submission never stops the others
-        data = failure_results(f"The grader could not grade this submission ({type(e).__name__}: {e}).")
-        write_json_atomic(data, Path(results_path))
+        data = write_failure(f"The grader could not grade this submission ({type(e).__name__}: {e}).", results_path)
     return {"data": data, "seconds": time.monotonic() - started}
 
 
@@ -144,9 +144,9 @@ def run_batch(assignment: str | Path, submissions: str | Path, out: str | Path, 
                 try:
                     data[entry.name] = future.result()["data"]
                 except Exception as e:  # the pool process itself died
-                    from grader.gradescope import failure_results, write_json_atomic
-                    data[entry.name] = failure_results(f"The grader's process failed on this submission ({e}).")
-                    write_json_atomic(data[entry.name], out / entry.name / "results.json")
+                    from grader.gradescope import write_failure
+                    data[entry.name] = write_failure(f"The grader's process failed on this submission ({e}).",
+                                                     out / entry.name / "results.json")
                 if progress:
                     progress(count, len(todo), entry.name)
         for entry in entries:
@@ -179,7 +179,7 @@ def _write_csv(path: Path, entries: list[Entry], data: dict[str, dict]) -> list[
         result = data[entry.name]
         scores = {t["name"]: t.get("score", 0) for t in result.get("tests", [])}
         max_score = sum(t.get("max_score", 0) for t in result.get("tests", []))
-        row = {"submission": entry.name, "score": result.get("score", 0), "max_score": _number(max_score),
+        row = {"submission": entry.name, "score": result.get("score", 0), "max_score": json_number(max_score),
                **{name: scores.get(name, 0) for name in tests}}
         if export:
             row["students"] = "; ".join(entry.students)
@@ -190,10 +190,6 @@ def _write_csv(path: Path, entries: list[Entry], data: dict[str, dict]) -> list[
         writer.writeheader()
         writer.writerows(rows)
     return rows
-
-
-def _number(x: float) -> float | int:
-    return int(x) if float(x).is_integer() else round(x, 6)
 
 
 def terminal_progress(stream=sys.stderr) -> Callable[[int, int, str], None] | None:

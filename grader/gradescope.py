@@ -41,7 +41,7 @@ def to_gradescope(results: Results) -> dict[str, Any]:
     """The results.json object of ``results``."""
     tests = []
     for t in results.tests:
-        test = {"name": t.name, "number": t.number, "score": _num(t.score), "max_score": _num(t.max_score),
+        test = {"name": t.name, "number": t.number, "score": json_number(t.score), "max_score": json_number(t.max_score),
                 "status": "passed" if t.passed else "failed", "visibility": t.visibility,
                 "output": (t.output or ("All cases passed." if t.passed else ""))
                 + (f"\n\nYour code printed:\n{t.printed}" if t.printed else ""),
@@ -49,9 +49,9 @@ def to_gradescope(results: Results) -> dict[str, Any]:
                 "extra_data": {"passed_cases": t.passed_cases, "total_cases": t.total_cases}}
         tests.append(test)
     data: dict[str, Any] = {
-        "score": _num(results.score),
-        "execution_time": _num(round(results.execution_time, 3)),
-        "output": results.output or f"{results.assignment}: {_num(results.score):g} / {_num(results.max_score):g} points.",
+        "score": json_number(results.score),
+        "execution_time": json_number(round(results.execution_time, 3)),
+        "output": results.output or f"{results.assignment}: {json_number(results.score):g} / {json_number(results.max_score):g} points.",
         "output_format": "text",
         "stdout_visibility": "hidden",
         "extra_data": {"seed": results.seed, "assignment": results.assignment, **results.extra},
@@ -68,6 +68,13 @@ def write_results(results: Results, path: str | Path) -> dict[str, Any]:
     if errors:
         data = failure_results(f"The grader produced invalid results ({errors[0]}); "
                                "please tell your instructor.", results.assignment)
+    write_json_atomic(data, Path(path))
+    return data
+
+
+def write_failure(message: str, path: str | Path, assignment: str = "") -> dict[str, Any]:
+    """Write (and return) the results.json of a grading that could not happen at all."""
+    data = failure_results(message, assignment)
     write_json_atomic(data, Path(path))
     return data
 
@@ -97,7 +104,7 @@ def write_json_atomic(data: dict[str, Any], path: Path) -> None:
         raise
 
 
-def _num(x: float) -> float:
+def json_number(x: float) -> float:
     """JSON has no NaN or inf; a score is a finite number, ints stay ints."""
     if not math.isfinite(x):
         return 0.0
