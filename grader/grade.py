@@ -72,7 +72,7 @@ def grade_submission(assignment_dir: str | Path, submission_dir: str | Path, *, 
         if node is None:
             for number, graph in enumerate(assignment.graphs.values()):
                 grading.graph(graph, number + 1)
-        grading._judge_deferred()
+        grading.judge_deferred()
     for test in grading.tests:  # the worker is gone: all it printed has been read
         test.printed = sandbox.printed.of(test.requests).strip()
     results.tests = grading.tests
@@ -203,13 +203,15 @@ class _Grading:
             label = f"{number}.{index + 1}"
             run = self._plan(node, test, index)
             if node.name in self.blocked or run.probe_program():
-                in_flight = self._finish(in_flight)
+                self._finish(in_flight)
+                in_flight = None
                 self.tests.extend(self._node_test(run, label))
                 continue
             steps = run.main_program()
             out = self._outgoing(steps, run.requests)
             if not out.small:  # a large request goes out only once every reply has been read
-                in_flight = self._finish(in_flight)
+                self._finish(in_flight)
+                in_flight = None
                 if node.name in self.blocked:
                     self.tests.extend(self._node_test(run, label))
                     continue
@@ -246,38 +248,38 @@ class _Grading:
     def _finish(self, sent: "_Sent | None") -> None:
         """Read and judge a test sent to the worker (or settle one sent in vain: its node was
         blocked by the test before it)."""
-        self._judge_deferred()
+        self.judge_deferred()
         if sent is None:
-            return None
+            return
         run = sent.work
         name = run.node.name
-        stale = sent.pending is not None and sent.pending.generation != self.sandbox.generation
-        if sent.replies is None and (name in self.blocked or stale):
+        if sent.replies is None and (name in self.blocked or self._gone(sent)):
             self._drain(sent)
             why = self.blocked.get(name, "not run: the worker was restarted")
             self.tests.extend(self._results(run, self._all_failed(_checks_of(run), run.cases, why), sent.label))
-            return None
+            return
         def replies() -> list[dict]:
             if sent.error is not None:
                 raise sent.error
             return sent.replies if sent.replies is not None else self._collect(sent.pending, sent.steps)
         self.tests.extend(self._results(run, self._judged(run, replies), sent.label))
-        return None
 
     def _defer(self, sent: "_Sent | None") -> None:
         """The last test of a node type: read its replies now (the channel must be quiet before
         the next node type's fork) but judge it once the next node's first test is running."""
-        if sent is None or sent.error is not None or sent.work.node.name in self.blocked \
-                or sent.pending.generation != self.sandbox.generation:
-            return self._finish(sent)
+        if sent is None or sent.error is not None or sent.work.node.name in self.blocked or self._gone(sent):
+            self._finish(sent)
+            return
         try:
             sent.replies = self._collect(sent.pending, sent.steps)
         except WorkerFailure as e:
             sent.error = e
-            return self._finish(sent)
+            self._finish(sent)
+            return
         self.deferred = sent
 
-    def _judge_deferred(self) -> None:
+    def judge_deferred(self) -> None:
+        """Judge the test ``_defer`` kept back, if any (before any later result is added)."""
         deferred, self.deferred = self.deferred, None
         if deferred is not None:
             self._finish(deferred)
@@ -285,7 +287,7 @@ class _Grading:
     def _node_test(self, run: NodeTestRun, label: str) -> list[TestResult]:
         """One test, not pipelined: its node is blocked, or it needs a probe of the student's
         own forward first (no reference)."""
-        self._judge_deferred()
+        self.judge_deferred()
         blocked = self.blocked.get(run.node.name)
         if blocked:
             return self._results(run, self._all_failed(_checks_of(run), run.cases, blocked), label)
@@ -409,7 +411,7 @@ class _Grading:
     def graph(self, graph: GraphTest, number: int) -> None:
         """Every case of one graph test, pipelined like node tests: the next case runs in the
         worker while the grader judges the last."""
-        self._judge_deferred()
+        self.judge_deferred()
         if self.visible_only and graph.settings.visibility != "visible":
             return
         driver = self.assignment.driver_file is not None
@@ -450,7 +452,7 @@ class _Grading:
         if sent is None:
             return
         label, concrete, inputs = sent.work
-        if sent.pending is not None and sent.pending.generation != self.sandbox.generation:
+        if self._gone(sent):
             outcome.record(label, self.graph_blocked or "not run: the worker was restarted")
             return
         try:
@@ -477,12 +479,16 @@ class _Grading:
     def _drain(self, sent: "_Sent") -> None:
         """Read (and drop) the reply to a request that turned out not to be needed, so the
         channel stays in step; nothing to read if the worker it went to is gone."""
-        if sent.pending is not None and sent.pending.generation == self.sandbox.generation:
+        if sent.pending is not None and not self._gone(sent):
             try:
                 self._collect(sent.pending, sent.steps)
             except WorkerFailure as e:
                 if e.kind != "total":
                     self.restart("a test that was not needed")  # a fresh worker for what follows
+
+    def _gone(self, sent: "_Sent") -> bool:
+        """The worker this request went to was ended since: no reply will come."""
+        return sent.pending is not None and not self.sandbox.answers(sent.pending)
 
     def _graph_blocked(self, graph: GraphTest, driver: bool) -> str | None:
         if driver:
@@ -547,7 +553,7 @@ def run(assignment_dir: str | Path, submission_dir: str | Path, results_path: st
     says why) when the grader itself could not grade: a bad spec or an unreadable folder.
     """
     from grader.errors import SpecError
-    from grader.gradescope import failure_results, write_json_atomic, write_results
+    from grader.gradescope import write_failure, write_results
     from grader.submission import gradescope_seed
 
     if seed is None and metadata is not None:
@@ -557,13 +563,11 @@ def run(assignment_dir: str | Path, submission_dir: str | Path, results_path: st
             raise FileNotFoundError(f"{submission_dir} is not a folder")
         results = grade_submission(assignment_dir, submission_dir, seed=seed, hide=[Path(results_path).resolve().parent])
     except SpecError as e:
-        write_json_atomic(failure_results(
-            "The autograder's assignment spec is broken; your instructor has been told:\n"
-            + "\n".join(str(p) for p in e.problems[:20])), Path(results_path))
+        write_failure("The autograder's assignment spec is broken; your instructor has been told:\n"
+                      + "\n".join(str(p) for p in e.problems[:20]), results_path)
         raise
     except Exception as e:  # unreadable paths, or a bug of ours: still never a silent page
-        write_json_atomic(failure_results(f"The autograder could not grade this submission ({e})."),
-                          Path(results_path))
+        write_failure(f"The autograder could not grade this submission ({e}).", results_path)
         raise
     write_results(results, results_path)
     return results

@@ -64,11 +64,8 @@ class Outgoing:
 class Pending:
     """A request written to the worker whose reply has not been read yet."""
 
-    op: str | None
     calls: int
-    small: bool
     generation: int  # the worker it went to: a restarted worker never saw it
-    id: int | None = None  # a run request's id: what its calls print is filed under it
 
 
 @dataclass
@@ -136,7 +133,7 @@ def become_subreaper() -> bool:
         return False
 
 
-def _processes() -> list[tuple[int, int, int, int]]:
+def processes() -> list[tuple[int, int, int, int]]:
     """(pid, ppid, session id, uid) of every live process, from /proc (zombies are dead
     already: they only wait for their parent to collect them)."""
     found = []
@@ -155,7 +152,7 @@ def _processes() -> list[tuple[int, int, int, int]]:
     return found
 
 
-def _kill_all(pids: list[int]) -> None:
+def kill_all(pids: list[int]) -> None:
     for pid in pids:
         try:
             os.kill(pid, signal.SIGKILL)
@@ -170,7 +167,7 @@ def sweep(uid: int | None) -> int:
     me, my_session = os.getpid(), os.getsid(0)
     total = 0
     for _ in range(20):
-        procs = _processes()
+        procs = processes()
         if uid is not None:
             targets = [pid for pid, _, _, owner in procs if owner == uid]
         else:
@@ -186,21 +183,24 @@ def sweep(uid: int | None) -> int:
         if not targets:
             break
         total += len(targets)
-        _kill_all(targets)
-        _reap()
+        kill_all(targets)
+        reap()
         time.sleep(0.005)
     return total
 
 
-def _reap() -> None:
-    """Collect exited children (orphans reparented to us) so they do not linger as zombies."""
+def reap() -> bool:
+    """Collect exited children (orphans reparented to us) so they do not linger as zombies;
+    True if there was one."""
+    reaped = False
     while True:
         try:
             pid, _ = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
-            return
+            return reaped
         if pid == 0:
-            return
+            return reaped
+        reaped = True
 
 
 class Sandbox:
@@ -454,11 +454,15 @@ class Sandbox:
         except WorkerFailure:
             self.kill()
             raise
-        return Pending(out.op, out.calls, out.small, self.generation, out.id)
+        return Pending(out.calls, self.generation)
+
+    def answers(self, pending: "Pending") -> bool:
+        """Whether the worker a request went to is still there to reply to it."""
+        return pending.generation == self.generation and self.proc is not None
 
     def receive(self, pending: "Pending") -> dict:
         """The reply to a request sent with ``send``."""
-        if pending.generation != self.generation or self.proc is None:
+        if not self.answers(pending):
             raise WorkerFailure("crash", "the worker this request went to is gone")
         # the worker times each call itself; this deadline only backs it up (student code
         # may block the timer's signal), so it need not grow with every call of a request
@@ -567,4 +571,4 @@ def _remove(folder: Path) -> None:
 
 def _own_process_count() -> int:
     uid = os.getuid()
-    return sum(1 for _, _, _, owner in _processes() if owner == uid) or 256
+    return sum(1 for _, _, _, owner in processes() if owner == uid) or 256

@@ -33,7 +33,7 @@ from grader.driver import GradientShapeError, InputModifiedError, NodeCallError,
 from grader.imports import DEFAULT_FORBIDDEN, block
 from grader.nodes import reference_class
 from grader.protocol import ProtocolError, directions, read_message, write_message
-from grader.sandbox import TIMEOUT_EXIT, become_subreaper
+from grader.sandbox import TIMEOUT_EXIT, become_subreaper, kill_all, processes, reap
 from grader.spec.expr import parse_expression
 from grader.spec.model import Draw, GraphNode, GraphTest, Input, NodeType
 
@@ -509,44 +509,14 @@ def end_strays(seconds: float = 2.0) -> None:
             except OSError:
                 found = False
         else:
-            found = False
-            for pid in _children(me):
-                found = True
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except OSError:
-                    pass
-        reaped = _reap()
+            children = [pid for pid, parent, _, _ in processes() if parent == me]
+            kill_all(children)
+            found = bool(children)
+        reaped = reap()
         if not found and not reaped:
             return
         if found and not reaped:
             time.sleep(0.001)
-
-
-def _children(parent: int) -> list[int]:
-    pids = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat", "rb") as f:
-                    if int(f.read().rsplit(b")", 1)[1].split()[1]) == parent:
-                        pids.append(int(entry))
-            except (OSError, ValueError, IndexError):
-                pass
-    return pids
-
-
-def _reap() -> bool:
-    """Collect every child that has ended; True if there was one."""
-    reaped = False
-    while True:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return reaped
-        if pid == 0:
-            return reaped
-        reaped = True
 
 
 def _hidden_fd(fd: int) -> int:

@@ -31,7 +31,7 @@ import pytest
 import yaml
 
 from grader.gradescope import validation_errors
-from grader.sandbox import WORKER_USER, _processes
+from grader.sandbox import WORKER_USER, processes
 
 ROOT = Path(__file__).resolve().parents[2]
 ATTACKS = ROOT / "tests" / "corpus" / "attacks"
@@ -142,7 +142,7 @@ def runs(tmp_path_factory):
                    for job in jobs}
         done = {job: f.result() for job, f in futures.items()}
     time.sleep(0.3)
-    leftovers = [pid for pid, _, _, uid in _processes() if uid in worker_uids()]
+    leftovers = [pid for pid, _, _, uid in processes() if uid in worker_uids()]
     return {"runs": done, "leftovers": leftovers, "new_files": pwned() - before}
 
 
