@@ -206,6 +206,25 @@ def private_folder(path: str, files: dict[str, bytes], size_mb: int, owner: tupl
             os.chown(target, *owner)
 
 
+def private_mounts(config: dict, files: dict[str, bytes], owner: tuple[int, int] | None, *, strict: bool) -> None:
+    """Inside the new mount namespace: the hidden folders, a private /tmp and the worker's own
+    folder of ``disk_mb``. As root every step must work (``strict``); as an ordinary user
+    each one that the system refuses is reported and skipped."""
+    cwd, disk_mb = config["cwd"], config.get("disk_mb")
+    steps = [("hidden folders", lambda: hide(config.get("hide", [])))]
+    if config.get("private_tmp"):
+        steps.append(("a private /tmp", lambda: private_tmp(cwd, config.get("needed", []))))
+    if disk_mb:
+        steps.append(("a disk limit", lambda: private_folder(cwd, files, disk_mb, owner)))
+    for what, step in steps:
+        try:
+            step()
+        except OSError as e:
+            if strict:
+                raise
+            print(f"grader: the worker runs without {what} ({e})", file=sys.stderr)
+
+
 def no_new_privileges() -> None:
     """setuid programs cannot raise the worker's privileges again."""
     _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
@@ -224,43 +243,29 @@ def main(argv: list[str]) -> None:
     command = argv[argv.index("--") + 1:]
     apply_limits(config.get("limits", {}))
     cwd, disk_mb = config["cwd"], config.get("disk_mb")
+    files = read_folder(cwd) if disk_mb else {}
     if os.geteuid() == 0 and config.get("uid") is not None:
         owner = (config["uid"], config["gid"])
         if config.get("cgroups"):
             from grader.cgroup import join
             join(config["cgroups"])  # first: everything started from here on is inside
-        files = read_folder(cwd) if disk_mb else {}
         unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID)
         mount(None, "/", None, MS_REC | MS_PRIVATE)
         reachable_paths(config.get("needed", []), *owner)
-        hide(config.get("hide", []))
-        if config.get("private_tmp"):
-            private_tmp(cwd, config.get("needed", []))
-        if disk_mb:
-            private_folder(cwd, files, disk_mb, owner)
+        private_mounts(config, files, owner, strict=True)
         _become_child()
         own_proc()
         no_new_privileges()
         drop_privileges(*owner)
-        _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # after setuid, which clears it
     elif config.get("isolate_network", True):
-        files = read_folder(cwd) if disk_mb else {}
         try:
             enter_user_namespace()
         except OSError as e:
             print(f"grader: no private namespaces for the worker ({e}); network, /proc and /tmp "
                   "stay shared", file=sys.stderr)
         else:
-            steps = [("hidden folders", lambda: hide(config.get("hide", [])))]
-            if config.get("private_tmp"):
-                steps.append(("a private /tmp", lambda: private_tmp(cwd, config.get("needed", []))))
-            if disk_mb:
-                steps.append(("a disk limit", lambda: private_folder(cwd, files, disk_mb, None)))
-            for what, step in steps:
-                try:
-                    step()
-                except OSError as e:
-                    print(f"grader: the worker runs without {what} ({e})", file=sys.stderr)
+            private_mounts(config, files, None, strict=False)
             _become_child()  # whatever failed above: the PID namespace is entered
             _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
             try:
