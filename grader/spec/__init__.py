@@ -31,7 +31,7 @@ def load_assignment(path: str | Path, *, dry_run: bool = True) -> tuple[Assignme
     """
     from grader.spec import cache
     from grader.spec.build import Builder
-    from grader.spec.yamlsource import load_yaml
+    from grader.spec.yamlsource import parse_yaml, read_source
 
     file = spec_path(path)
     if not file.exists():
@@ -39,8 +39,8 @@ def load_assignment(path: str | Path, *, dry_run: bool = True) -> tuple[Assignme
         if where.is_dir():
             raise SpecError([Problem(f"no {SPEC_NAME} in this folder", str(where))])
         raise SpecError([Problem("does not exist", str(where))])
-    doc = load_yaml(file)
-    raw = file.read_bytes()
+    raw = read_source(file, str(file))
+    doc = parse_yaml(raw, str(file))
     if not cache.known_valid(raw):
         from grader.spec.schema import schema_problems  # jsonschema is slow to import: only when needed
         problems = schema_problems(doc)

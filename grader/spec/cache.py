@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -19,9 +20,13 @@ def folder() -> Path:
     return Path(base) / "backprop-grader" / "valid-specs"
 
 
+@lru_cache(maxsize=1)
+def _schema_digest() -> bytes:
+    return hashlib.sha256(resources.files("grader.spec").joinpath("schema.json").read_bytes()).digest()
+
+
 def key(spec_bytes: bytes) -> str:
-    schema = resources.files("grader.spec").joinpath("schema.json").read_bytes()
-    return hashlib.sha256(hashlib.sha256(schema).digest() + spec_bytes).hexdigest()
+    return hashlib.sha256(_schema_digest() + spec_bytes).hexdigest()
 
 
 def known_valid(spec_bytes: bytes) -> bool:

@@ -75,16 +75,20 @@ def dotted(path: Path_) -> str:
 
 def load_yaml(path: str | Path, display: str | None = None) -> Document:
     """Read and parse one YAML file; raise SpecError with located problems if it cannot be."""
-    path = Path(path)
     name = display or str(path)
+    return parse_yaml(read_source(path, name), name)
+
+
+def read_source(path: str | Path, name: str) -> bytes:
+    """A YAML file's bytes (at most one more than parse_yaml accepts, so it can say the file
+    is too large); SpecError if it cannot be read."""
     try:
         with open(path, "rb") as f:
-            raw = f.read(MAX_BYTES + 1)
+            return f.read(MAX_BYTES + 1)
     except IsADirectoryError:
         raise SpecError([Problem("is a folder, not a YAML file", name)]) from None
     except OSError as e:
         raise SpecError([Problem(f"cannot be read: {e.strerror or e}", name)]) from None
-    return parse_yaml(raw, name)
 
 
 def parse_yaml(raw: bytes | str, file: str) -> Document:
