@@ -5,8 +5,10 @@ Submissions" folder or zip (``submission_metadata.yml`` beside ``submission_<id>
 folders, whose names and emails go into the CSV). Each submission is graded in its own
 process (``--jobs`` at a time), its ``results.json`` written to ``OUT/<submission>/``;
 then ``OUT/grades.csv`` and ``OUT/summary.md`` are written from all of them. A hanging or
-crashing submission costs its own time limit and nothing more; results already there are
-kept unless ``force``.
+crashing submission costs its own time limit and nothing more. Before anyone is graded, a
+self-check proves the grader works here. A result already there is kept (unless
+``force``) only when it was graded from the same spec, grader and files; a submission
+the grader failed on is an ``error`` row, graded again on the next run.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import Any, Callable
 
 import yaml
 
-from grader.errors import GraderError
+from grader.errors import GraderError, GraderFault
 from grader.gradescope import json_number
 
 MAX_EXPORT_BYTES = 2 << 30
@@ -51,6 +53,7 @@ class Batch:
     reused: int
     seconds: float
     summary: str
+    errors: list[str] = field(default_factory=list)  # submissions the grader failed on
 
 
 class _LenientLoader(yaml.SafeLoader):
@@ -105,82 +108,128 @@ def _from_export(metadata: Path) -> list[Entry]:
 
 
 def _grade_one(assignment: str, folder: str, results_path: str) -> dict:
-    """Grade one submission (in a pool process) and write its results.json."""
-    from grader.gradescope import write_failure, write_results
+    """Grade one submission (in a pool process) and write its results.json. When the grader
+    itself fails, the file says so and the row becomes an ``error``, never a 0."""
     from grader.grade import grade_submission
+    from grader.gradescope import write_grader_fault, write_results
 
     started = time.monotonic()
     try:
         results = grade_submission(assignment, folder, hide=[Path(results_path).parent])
         data = write_results(results, results_path)
-    except Exception as e:  # one broken submission never stops the others
-        data = write_failure(f"The grader could not grade this submission ({type(e).__name__}: {e}).", results_path)
+    except GraderFault as e:
+        data = write_grader_fault(results_path, e.cause)
+    except Exception as e:  # a bug of ours: one broken submission never stops the others
+        data = write_grader_fault(results_path, f"internal error: {type(e).__name__}: {e}")
     return {"data": data, "seconds": time.monotonic() - started}
 
 
 def run_batch(assignment: str | Path, submissions: str | Path, out: str | Path, *, jobs: int | None = None,
               force: bool = False, only: str | None = None,
-              progress: Callable[[int, int, str], None] | None = None) -> Batch:
-    """Grade every submission in ``submissions`` into ``out``; see the module docstring."""
+              progress: Callable[[int, int, str], None] | None = None,
+              say: Callable[[str], None] | None = None) -> Batch:
+    """Grade every submission in ``submissions`` into ``out``; see the module docstring.
+
+    First a self-check (``selfcheck``): if the grader does not work here, GraderFault is
+    raised before anyone is graded. ``say`` gets its one-line account."""
+    from grader.fingerprint import fingerprint
+    from grader.gradescope import write_grader_fault
+    from grader.selfcheck import self_check
     from grader.spec import load_assignment
+    from grader.submission import find_files
     from grader.summary import summarize
 
     started = time.monotonic()
     assignment_obj, _ = load_assignment(assignment)  # a bad spec stops here, before any grading
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    fault = None
     with tempfile.TemporaryDirectory(prefix="grader-batch-") as tmp:
         entries = discover(Path(submissions), Path(tmp))
         if only is not None and only not in {e.name for e in entries}:
             raise GraderError(f"no submission named {only!r} in {submissions}")
-        todo = [e for e in entries if (e.name == only) or (only is None and (force or not _done(out, e)))]
+        current = {e.name: fingerprint(assignment_obj, find_files(e.folder, assignment_obj.files)) for e in entries}
+        todo = [e for e in entries if (e.name == only) or (only is None and (force or not _done(out, e, current[e.name])))]
         data: dict[str, dict] = {}
-        jobs = max(1, jobs or os.cpu_count() or 1)
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = {pool.submit(_grade_one, str(assignment), str(e.folder),
-                                   str(out / e.name / "results.json")): e for e in todo}
-            for count, future in enumerate(as_completed(futures), start=1):
-                entry = futures[future]
-                try:
-                    data[entry.name] = future.result()["data"]
-                except Exception as e:  # the pool process itself died
-                    from grader.gradescope import write_failure
-                    data[entry.name] = write_failure(f"The grader's process failed on this submission ({e}).",
-                                                     out / entry.name / "results.json")
-                if progress:
-                    progress(count, len(todo), entry.name)
+        try:
+            line = self_check(assignment, hide=[out])
+            if say:
+                say(line)
+        except GraderFault as e:  # nobody is graded: each of them is an error row saying why
+            fault = e
+            for entry in todo:
+                data[entry.name] = write_grader_fault(out / entry.name / "results.json", e.cause)
+        if fault is None:
+            data.update(_grade_all(str(assignment), todo, out, jobs, progress))
         for entry in entries:
             if entry.name not in data:
                 data[entry.name] = json.loads((out / entry.name / "results.json").read_text("utf-8"))
     rows = _write_csv(out / "grades.csv", entries, data)
     summary = summarize(assignment_obj.id, rows, data)
     (out / "summary.md").write_text(summary, encoding="utf-8")
-    return Batch(out, rows, len(todo), len(entries) - len(todo), time.monotonic() - started, summary)
+    if fault is not None:
+        raise fault
+    errors = [row["submission"] for row in rows if row["status"] == "error"]
+    return Batch(out, rows, len(todo), len(entries) - len(todo), time.monotonic() - started, summary, errors)
 
 
-def _done(out: Path, entry: Entry) -> bool:
+def _grade_all(assignment: str, todo: list[Entry], out: Path, jobs: int | None,
+               progress: Callable[[int, int, str], None] | None) -> dict[str, dict]:
+    """Grade ``todo`` in ``jobs`` pool processes; each one's results.json data, by name."""
+    from grader.gradescope import write_grader_fault
+
+    data: dict[str, dict] = {}
+    with ProcessPoolExecutor(max_workers=max(1, jobs or os.cpu_count() or 1)) as pool:
+        futures = {pool.submit(_grade_one, assignment, str(e.folder), str(out / e.name / "results.json")): e
+                   for e in todo}
+        for count, future in enumerate(as_completed(futures), start=1):
+            entry = futures[future]
+            try:
+                data[entry.name] = future.result()["data"]
+            except Exception as e:  # the pool process itself died
+                data[entry.name] = write_grader_fault(out / entry.name / "results.json",
+                                                 f"the grader's process failed: {type(e).__name__}: {e}")
+            if progress:
+                progress(count, len(todo), entry.name)
+    return data
+
+
+def _done(out: Path, entry: Entry, fingerprint: str) -> bool:
+    """Whether ``out`` holds a result of this very grading: graded (not an error), and from
+    the same spec, grader and submitted files."""
+    from grader.gradescope import is_error
+
     path = out / entry.name / "results.json"
     try:
-        return "tests" in json.loads(path.read_text("utf-8"))
+        data = json.loads(path.read_text("utf-8"))
     except (OSError, ValueError):
         return False
+    return isinstance(data, dict) and not is_error(data) and data["extra_data"].get("fingerprint") == fingerprint
 
 
 def _write_csv(path: Path, entries: list[Entry], data: dict[str, dict]) -> list[dict[str, Any]]:
+    """grades.csv: a row per submission; ``status`` is ``graded``, or ``error`` when the
+    grader could not grade it (its scores are then left empty, not 0)."""
+    from grader.gradescope import is_error
+
     tests: list[str] = []
     for entry in entries:
         for t in data[entry.name].get("tests", []):
-            if t["name"] not in tests and t["name"] != "Autograder":
+            if t["name"] not in tests:
                 tests.append(t["name"])
     export = any(e.students for e in entries)
-    header = ["submission", "score", "max_score", *tests] + (["students", "emails"] if export else [])
+    header = ["submission", "status", "score", "max_score", *tests] + (["students", "emails"] if export else [])
     rows = []
     for entry in entries:
         result = data[entry.name]
-        scores = {t["name"]: t.get("score", 0) for t in result.get("tests", [])}
-        max_score = sum(t.get("max_score", 0) for t in result.get("tests", []))
-        row = {"submission": entry.name, "score": result.get("score", 0), "max_score": json_number(max_score),
-               **{name: scores.get(name, 0) for name in tests}}
+        if is_error(result):
+            row = {"submission": entry.name, "status": "error", "score": "", "max_score": "",
+                   **{name: "" for name in tests}}
+        else:
+            scores = {t["name"]: t.get("score", 0) for t in result.get("tests", [])}
+            max_score = sum(t.get("max_score", 0) for t in result.get("tests", []))
+            row = {"submission": entry.name, "status": "graded", "score": result.get("score", 0),
+                   "max_score": json_number(max_score), **{name: scores.get(name, 0) for name in tests}}
         if export:
             row["students"] = "; ".join(entry.students)
             row["emails"] = "; ".join(entry.emails)

@@ -17,10 +17,22 @@ for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_name, "1")
 
 
-def _fail(error: Exception) -> None:
-    """Print a library error the way a user should see it (located problems, no traceback)."""
-    from grader.errors import GraderError, SpecError
+EXIT_FAILED, EXIT_GRADER = 1, 2  # see the README's "Exit status"
 
+
+def _fail(error: Exception) -> None:
+    """Print a library error the way a user should see it (located problems, no traceback)
+    and exit: 1 when the input is wrong (a spec, a path), 2 when the grader itself failed."""
+    from grader.errors import GraderError, GraderFault, SpecError
+
+    if isinstance(error, GraderFault):
+        click.echo(f"grade: the grader could not grade: {error.cause}", err=True)
+        details = error.details.strip().splitlines()
+        if details and not (len(details) == 1 and details[0].strip() in error.cause):  # not said twice
+            click.echo("its worker printed:", err=True)
+            for line in details[-30:]:
+                click.echo(f"  {line}", err=True)
+        sys.exit(EXIT_GRADER)
     if isinstance(error, SpecError):
         for problem in error.problems:
             click.echo(str(problem), err=True)
@@ -28,7 +40,8 @@ def _fail(error: Exception) -> None:
         click.echo(str(error), err=True)
     else:  # a bug of ours: say so, without a traceback
         click.echo(f"internal error ({type(error).__name__}: {error}); please report it", err=True)
-    sys.exit(1)
+        sys.exit(EXIT_GRADER)
+    sys.exit(EXIT_FAILED)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -117,18 +130,22 @@ def _show(results, as_json: bool) -> None:
 @click.option("--metadata", type=click.Path(path_type=str),
               help="Gradescope's submission_metadata.json (its id seeds the hidden cases).")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON instead of a report.")
+@click.option("--self-check", is_flag=True,
+              help="First grade the assignment's solution (or, without one, load empty files) in the "
+                   "same sandbox, and stop with exit status 2 if the grader does not work here.")
 def run(assignment: str, submission: str, results_path: str, seed: int | None, metadata: str | None,
-        as_json: bool) -> None:
+        as_json: bool, self_check: bool) -> None:
     """Grade a submission on every test, hidden ones included.
 
     Writes results.json for Gradescope and prints a report. Exits 0 when grading completed,
-    whatever the score; non-zero only when the grader could not grade (bad spec, unreadable
-    paths), and a results file saying so is written even then.
+    whatever the score; 1 when the input is wrong (a broken spec, a missing folder); 2 when
+    the grader itself failed (no score is given). A results file is written in every case.
     """
     from grader.grade import run as grade_run
 
     try:
-        results = grade_run(assignment, submission, results_path, seed=seed, metadata=metadata)
+        results = grade_run(assignment, submission, results_path, seed=seed, metadata=metadata,
+                            self_check=self_check, say=lambda line: click.echo(line, err=True))
     except Exception as e:
         _fail(e)
     _show(results, as_json)
@@ -142,7 +159,8 @@ def check(folder: str, node: str | None, as_json: bool) -> None:
     """Check your work on the visible tests.
 
     Run it in your assignment folder (made from the student template): it grades your files
-    against assignment.yaml there. Exits 0 when every test passes, 1 otherwise.
+    against assignment.yaml there. Exits 0 when every test passes, 1 otherwise, and 2 when the
+    grader itself could not run (a problem of the grader's installation, not of your code).
     """
     from grader.grade import check as grade_check
 
@@ -185,16 +203,23 @@ def batch(assignment: str, submissions: str, out: str, jobs: int | None, force: 
     """Grade a whole class in parallel.
 
     SUBMISSIONS is a folder with one sub-folder per submission, or a Gradescope export
-    (folder or zip). Writes OUT/<submission>/results.json, OUT/grades.csv and OUT/summary.md,
-    and prints the class summary.
+    (folder or zip). First grades the assignment's solution as a self-check (exit 2, nobody
+    graded, if the grader does not work here). Writes OUT/<submission>/results.json,
+    OUT/grades.csv and OUT/summary.md, and prints the class summary. Exits 2 when the grader
+    failed on any submission (an "error" row in grades.csv).
     """
     from grader.batch import run_batch, terminal_progress
 
     try:
         result = run_batch(assignment, submissions, out, jobs=jobs, force=force, only=only,
-                           progress=terminal_progress())
+                           progress=terminal_progress(), say=lambda line: click.echo(line, err=True))
     except Exception as e:
         _fail(e)
     click.echo(result.summary)
     click.echo(f"graded {result.graded}, kept {result.reused} earlier results, in {result.seconds:.1f} s; "
                f"wrote {result.out / 'grades.csv'} and {result.out / 'summary.md'}")
+    if result.errors:
+        click.echo(f"grade: the grader failed on {len(result.errors)} submission"
+                   f"{'s' if len(result.errors) > 1 else ''} (status 'error' in grades.csv): "
+                   f"{', '.join(result.errors[:10])}", err=True)
+        sys.exit(EXIT_GRADER)

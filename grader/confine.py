@@ -1,13 +1,18 @@
 """The worker's launcher: puts the process in its cell, then becomes the worker.
 
 Run by the grader as ``python -I -m grader.confine CONFIG_JSON -- COMMAND...``. In a fresh,
-single-threaded process it applies resource limits, and, when it runs as root, moves into
-new network and mount namespaces (no network; the spec, results and original submission
-folders hidden under empty mounts; only the paths Python needs left reachable), drops to
-the dedicated unprivileged user, and finally becomes the command: ``-m grader.worker ...``
-runs in this same interpreter (saving a second start-up), anything else is exec'ed. Every step that cannot be
-taken is reported on stderr and skipped, so a student's laptop runs the same code with the
-protections that are available there.
+single-threaded process it applies resource limits; as root it then joins the worker's
+cgroup, moves into new mount, network, PID, IPC and UTS namespaces, makes a root holding
+only what the worker needs (``rootfs``: no spec, results, submission or anything else of
+the host's), and drops to the dedicated unprivileged user. As an ordinary user it does the
+same inside a user namespace where the kernel allows one, and then gives up the
+capabilities that namespace granted. Finally it becomes the command: ``-m grader.worker``
+runs in this same interpreter (saving a second start-up), anything else is exec'ed.
+
+As root every step must work: if one fails, the launcher says why on stderr and exits with
+CONFINE_FAILED, and the grader reports its own failure (never a student's 0). As an
+ordinary user each step the system refuses is reported and skipped, so a student's laptop
+runs the same code with the protections available there.
 """
 
 from __future__ import annotations
@@ -16,38 +21,26 @@ import ctypes
 import json
 import os
 import resource
-import shutil
 import signal
-import stat
+import socket
 import sys
-import tempfile
 
-CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x10000000, 0x20000000, 0x40000000
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_BIND, MS_MOVE, MS_REC, MS_PRIVATE = 1, 2, 4, 4096, 8192, 16384, 1 << 18
-MNT_DETACH = 2
-MS_NOEXEC = 8
-PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
+from grader.rootfs import build, check, libc, interpreter_paths, mount, package_folders, plan, \
+    read_folder, umount
+from grader.rootfs import enter as enter_root
 
-_libc = ctypes.CDLL(None, use_errno=True)
-
-
-def _check(result: int, what: str) -> None:
-    if result != 0:
-        err = ctypes.get_errno()
-        raise OSError(err, f"{what}: {os.strerror(err)}")
+CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
+CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
+NAMESPACES = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS
+MS_REC, MS_PRIVATE = 16384, 1 << 18
+PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS, PR_CAPBSET_DROP, PR_CAP_AMBIENT = 1, 38, 24, 47
+ROOT_MOUNT = "/tmp"  # where the new root is built, in the private mount namespace only
+CONFINE_FAILED = 71  # the launcher could not set up the cell: a fault of the grader, not the student
+CELL: dict[str, list[str]] = {"on": [], "off": []}  # what was (not) enforced, for the worker's report
 
 
 def unshare(flags: int) -> None:
-    _check(_libc.unshare(flags), "unshare")
-
-
-def mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
-    enc = lambda s: s.encode() if s is not None else None
-    _check(_libc.mount(enc(source), enc(target), enc(fstype), flags, enc(data)), f"mount {target}")
-
-
-def umount(target: str) -> None:
-    _check(_libc.umount2(target.encode(), MNT_DETACH), f"umount {target}")
+    check(libc.unshare(flags), "unshare")
 
 
 LIMITS = {"cpu_seconds": resource.RLIMIT_CPU, "memory_mb": resource.RLIMIT_AS,
@@ -74,75 +67,11 @@ def apply_limits(limits: dict) -> list[str]:
     return done
 
 
-def reachable_paths(needed: list[str], uid: int, gid: int) -> None:
-    """Make each needed path reachable by the worker user: any directory on the way that
-    'other' cannot enter is covered by an empty tmpfs in which only the next steps of the
-    needed paths are bound back, so nothing else in that directory becomes visible."""
-    paths = sorted({os.path.realpath(p) for p in needed if os.path.exists(p)})
-    stage = tempfile.mkdtemp(prefix="grader-stage-")
-    try:
-        depth = 0
-        while True:
-            blocked: dict[str, set[str]] = {}
-            for path in paths:
-                parts = path.strip("/").split("/")
-                if depth >= len(parts) or parts == [""]:
-                    continue
-                directory = "/" + "/".join(parts[:depth])
-                st = os.stat(directory)
-                if not (st.st_mode & stat.S_IXOTH or st.st_uid == uid):
-                    blocked.setdefault(directory, set()).add(parts[depth])
-            if not any(len(p.strip("/").split("/")) > depth for p in paths):
-                break
-            for directory, children in blocked.items():
-                _expose_only(directory, sorted(children), stage)
-            depth += 1
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
-
-
-def _expose_only(directory: str, children: list[str], stage: str) -> None:
-    original = os.path.join(stage, "original")
-    os.makedirs(original, exist_ok=True)
-    mount(directory, original, None, MS_BIND | MS_REC)
-    mount("tmpfs", directory, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0711,size=64k")
-    for child in children:
-        target = os.path.join(directory, child)
-        source = os.path.join(original, child)
-        if os.path.isdir(source):
-            os.mkdir(target)
-        else:
-            open(target, "w").close()
-        mount(source, target, None, MS_BIND | MS_REC)
-    umount(original)
-
-
-def private_tmp(workdir: str, needed: list[str] = ()) -> None:
-    """Give the worker empty, private /tmp, /var/tmp, /dev/shm and /run/lock (its own folder, which
-    lives in /tmp, is bound back in), so it cannot leave files where others would find them."""
-    shared = [d for d in ("/tmp", "/var/tmp", "/dev/shm", "/run/lock") if os.path.isdir(d) and not os.path.islink(d)]
-    inside = lambda p: any(p == d or p.startswith(d + "/") for d in shared)
-    keep: dict[str, int] = {}
-    for path in sorted({os.path.realpath(p) for p in [workdir, *needed] if os.path.exists(p)}, key=len):
-        if inside(path) and path not in shared and not any(path.startswith(k + "/") for k in keep):
-            keep[path] = os.open(path, os.O_PATH)  # the worker's folder, or Python itself in a temp venv
-    for directory in shared:
-        mount("tmpfs", directory, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=64m")
-    for path, fd in keep.items():
-        if os.path.isdir(f"/proc/self/fd/{fd}"):
-            os.makedirs(path, exist_ok=True)
-        else:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            open(path, "w").close()
-        mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
-        os.close(fd)
-
-
 def enter_user_namespace() -> None:
     """An unprivileged user's own namespaces (where the kernel allows them): the same uid
-    inside, no network, and mounts of its own for a private /tmp."""
+    inside, no network, no IPC or process view shared with others, mounts of its own."""
     uid, gid = os.getuid(), os.getgid()
-    unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID)
+    unshare(CLONE_NEWUSER | NAMESPACES)
     with open("/proc/self/setgroups", "w") as f:
         f.write("deny")
     with open("/proc/self/uid_map", "w") as f:
@@ -152,11 +81,16 @@ def enter_user_namespace() -> None:
     mount(None, "/", None, MS_REC | MS_PRIVATE)
 
 
-def hide(paths: list[str]) -> None:
-    """Cover each folder with an empty, unreadable tmpfs."""
-    for path in paths:
-        if os.path.isdir(path):
-            mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_RDONLY, "mode=000,size=4k")
+def drop_capabilities() -> None:
+    """Give up the capabilities a new user namespace grants, so student code cannot undo the
+    mounts that hide things (a root of its own is detached, but masks could be unmounted)."""
+    for cap in range(64):
+        if libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
+            break  # past the last capability this kernel knows
+    libc.prctl(PR_CAP_AMBIENT, 4, 0, 0, 0)  # PR_CAP_AMBIENT_CLEAR_ALL
+    header = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this process
+    data = (ctypes.c_uint32 * 6)()  # effective, permitted, inheritable (two words each): none
+    check(libc.capset(header, data), "capset")
 
 
 def _become_child() -> None:
@@ -169,65 +103,27 @@ def _become_child() -> None:
         os._exit(os.waitstatus_to_exitcode(status) & 0xFF if os.WIFEXITED(status) else 1)
 
 
-def own_proc() -> None:
-    """A /proc of the worker's own PID namespace: the grader's processes (their command lines
-    name the results file) are not in it."""
-    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
-
-
-def read_folder(path: str) -> dict[str, bytes]:
-    """The regular files under ``path``, by relative name (to copy into a private folder)."""
-    files = {}
-    for root, _, names in os.walk(path):
-        for name in names:
-            full = os.path.join(root, name)
-            if os.path.isfile(full) and not os.path.islink(full):
-                with open(full, "rb") as f:
-                    files[os.path.relpath(full, path)] = f.read()
-    return files
-
-
-def private_folder(path: str, files: dict[str, bytes], size_mb: int, owner: tuple[int, int] | None) -> None:
-    """Cover the worker's folder with a tmpfs of ``size_mb`` holding a copy of ``files``: a
-    bound on all it writes there, and nothing of it outlives the worker."""
-    extra = f",uid={owner[0]},gid={owner[1]}" if owner else ""
-    mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, f"mode=0700,size={int(size_mb)}m{extra}")
-    for name, data in files.items():
-        target = os.path.join(path, name)
-        folder = os.path.dirname(target)
-        if not os.path.isdir(folder):
-            os.makedirs(folder)
-            while owner and folder != path:  # the worker owns every folder it is given
-                os.chown(folder, *owner)
-                folder = os.path.dirname(folder)
-        with open(target, "wb") as f:
-            f.write(data)
-        if owner:
-            os.chown(target, *owner)
-
-
-def private_mounts(config: dict, files: dict[str, bytes], owner: tuple[int, int] | None, *, strict: bool) -> None:
-    """Inside the new mount namespace: the hidden folders, a private /tmp and the worker's own
-    folder of ``disk_mb``. As root every step must work (``strict``); as an ordinary user
-    each one that the system refuses is reported and skipped."""
+def private_root(config: dict, owner: tuple[int, int] | None) -> None:
+    """Give the worker a root of its own holding only what it needs (see ``rootfs``)."""
     cwd, disk_mb = config["cwd"], config.get("disk_mb")
-    steps = [("hidden folders", lambda: hide(config.get("hide", [])))]
-    if config.get("private_tmp"):
-        steps.append(("a private /tmp", lambda: private_tmp(cwd, config.get("needed", []))))
-    if disk_mb:
-        steps.append(("a disk limit", lambda: private_folder(cwd, files, disk_mb, owner)))
-    for what, step in steps:
+    files = read_folder(cwd) if disk_mb else {}
+    hidden = list(config.get("hide", [])) + package_folders([m for m in config.get("forbidden", []) if m != "grader"])
+    steps = plan(interpreter_paths() + list(config.get("needed", [])), hidden, cwd,
+                 writable=config.get("writable", []))
+    try:
+        build(ROOT_MOUNT, steps, files, disk_mb=disk_mb, owner=owner)
+    except OSError:
         try:
-            step()
-        except OSError as e:
-            if strict:
-                raise
-            print(f"grader: the worker runs without {what} ({e})", file=sys.stderr)
+            umount(ROOT_MOUNT)
+        except OSError:
+            pass
+        raise
+    enter_root(ROOT_MOUNT)
 
 
 def no_new_privileges() -> None:
     """setuid programs cannot raise the worker's privileges again."""
-    _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
 
 
 def drop_privileges(uid: int, gid: int) -> None:
@@ -238,41 +134,59 @@ def drop_privileges(uid: int, gid: int) -> None:
         raise OSError("could not drop privileges")
 
 
+def _name_host() -> None:
+    try:
+        socket.sethostname("grader")
+    except OSError:
+        pass
+
+
 def main(argv: list[str]) -> None:
     config = json.loads(argv[1])
     command = argv[argv.index("--") + 1:]
     apply_limits(config.get("limits", {}))
-    cwd, disk_mb = config["cwd"], config.get("disk_mb")
-    files = read_folder(cwd) if disk_mb else {}
+    cwd = config["cwd"]
     if os.geteuid() == 0 and config.get("uid") is not None:
         owner = (config["uid"], config["gid"])
-        if config.get("cgroups"):
-            from grader.cgroup import join
-            join(config["cgroups"])  # first: everything started from here on is inside
-        unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID)
-        mount(None, "/", None, MS_REC | MS_PRIVATE)
-        reachable_paths(config.get("needed", []), *owner)
-        private_mounts(config, files, owner, strict=True)
-        _become_child()
-        own_proc()
+        try:
+            if config.get("cgroups"):
+                from grader.cgroup import join
+                if join(config["cgroups"]):  # first: everything started from here on is inside
+                    CELL["on"].append("one memory and process budget for all its processes (cgroup)")
+            unshare(NAMESPACES)
+            mount(None, "/", None, MS_REC | MS_PRIVATE)
+            _become_child()
+            _name_host()
+            private_root(config, owner)
+        except OSError as e:
+            print(f"grader: could not confine the worker: {e}", file=sys.stderr)
+            os._exit(CONFINE_FAILED)
         no_new_privileges()
         drop_privileges(*owner)
-        _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # after setuid, which clears it
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # after setuid, which clears it
+        CELL["on"][:0] = ["unprivileged user", *_ISOLATED]
     elif config.get("isolate_network", True):
+        CELL["off"].append("unprivileged user (needs root)")
         try:
             enter_user_namespace()
         except OSError as e:
-            print(f"grader: no private namespaces for the worker ({e}); network, /proc and /tmp "
-                  "stay shared", file=sys.stderr)
+            print(f"grader: no private namespaces for the worker ({e}); network, /proc, /tmp and "
+                  "the file system stay shared", file=sys.stderr)
+            CELL["off"].append(f"namespaces (the system refused a user namespace: {e.strerror or e})")
         else:
-            private_mounts(config, files, None, strict=False)
-            _become_child()  # whatever failed above: the PID namespace is entered
-            _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+            _become_child()  # whatever fails below: the PID namespace is entered
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+            _name_host()
             try:
-                own_proc()
+                private_root(config, None)
+                CELL["on"] += _ISOLATED
             except OSError as e:
-                print(f"grader: the worker shares /proc ({e.strerror})", file=sys.stderr)
+                print(f"grader: the worker sees the whole file system ({e})", file=sys.stderr)
+                CELL["on"] += _ISOLATED[:2]
+                CELL["off"].append(f"own root file system, private /tmp and disk limit ({e})")
+            drop_capabilities()
         no_new_privileges()
+    os.environ["GRADER_CELL"] = json.dumps(CELL)
     os.chdir(cwd)
     if command[:2] == ["-m", "grader.worker"]:
         import runpy
@@ -280,6 +194,11 @@ def main(argv: list[str]) -> None:
         runpy.run_module("grader.worker", run_name="__main__", alter_sys=True)
         return
     os.execv(command[0], command)
+
+
+_ISOLATED = ["no network", "own process, IPC and host-name namespaces and /proc",
+             "own root file system: only Python, numpy, the grader and its own folder",
+             "private /tmp", "disk limit"]
 
 
 if __name__ == "__main__":

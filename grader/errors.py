@@ -41,3 +41,17 @@ class SpecError(GraderError):
     def __init__(self, problems: list[Problem]):
         self.problems = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class GraderFault(GraderError):
+    """The grader itself could not grade: its worker could not start, a path or a package it
+    needs is missing. Nothing the student wrote has run, so no score is given: this is
+    reported as the grader's failure (exit status 2, an ``error`` row), never as a 0.
+
+    ``cause`` is one line naming what failed; ``details`` what the worker printed, for the
+    instructor."""
+
+    def __init__(self, cause: str, details: str = ""):
+        super().__init__(cause)
+        self.cause = cause
+        self.details = details

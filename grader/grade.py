@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from grader.checks import Case, NodeTestRun, Outcome, error_text, make_cases
+from grader.fingerprint import fingerprint
 from grader.graphcheck import graph_step, judge_grader_driver, judge_student_driver
 from grader.imports import DEFAULT_FORBIDDEN
 from grader.imports import scan as scan_imports
@@ -84,7 +85,8 @@ def grade_submission(assignment_dir: str | Path, submission_dir: str | Path, *, 
     timings["grader"] = total - timings["worker_start"] - timings["student_calls"]
     results.extra = {"timings": {k: round(v, 4) for k, v in timings.items()},
                      "files": {k: str(v.relative_to(submission.folder)) for k, v in submission.found.items()},
-                     "missing": submission.missing, "protections": sandbox.protections.on,
+                     "missing": submission.missing, "fingerprint": fingerprint(assignment, submission),
+                     "protections": sandbox.protections.on,
                      "not_available": sandbox.protections.off}
     return results
 
@@ -546,14 +548,17 @@ def _failure_text(e: WorkerFailure, what: str) -> str:
 
 
 def run(assignment_dir: str | Path, submission_dir: str | Path, results_path: str | Path, *,
-        seed: int | None = None, metadata: str | Path | None = None) -> Results | None:
+        seed: int | None = None, metadata: str | Path | None = None, self_check: bool = False,
+        say=None) -> Results:
     """``grade run``: grade every test and write Gradescope's results.json.
 
-    A results file is written whatever happens; None is returned (after writing a file that
-    says why) when the grader itself could not grade: a bad spec or an unreadable folder.
+    A results file is written whatever happens. When grading cannot happen, the file says so
+    (and gives no score) and the error is raised: SpecError for a broken spec, GraderFault
+    when the grader itself fails (its worker cannot start, or ``self_check`` finds the
+    grader broken here), OSError for a missing folder. ``say`` gets the self-check's line.
     """
-    from grader.errors import SpecError
-    from grader.gradescope import write_failure, write_results
+    from grader.errors import GraderFault, SpecError
+    from grader.gradescope import write_failure, write_grader_fault, write_results
     from grader.submission import gradescope_seed
 
     if seed is None and metadata is not None:
@@ -561,10 +566,19 @@ def run(assignment_dir: str | Path, submission_dir: str | Path, results_path: st
     try:
         if not Path(submission_dir).is_dir():
             raise FileNotFoundError(f"{submission_dir} is not a folder")
-        results = grade_submission(assignment_dir, submission_dir, seed=seed, hide=[Path(results_path).resolve().parent])
+        hide = [Path(results_path).resolve().parent]
+        if self_check:
+            from grader.selfcheck import self_check as check_grader
+            line = check_grader(assignment_dir, hide=hide)
+            if say:
+                say(line)
+        results = grade_submission(assignment_dir, submission_dir, seed=seed, hide=hide)
     except SpecError as e:
         write_failure("The autograder's assignment spec is broken; your instructor has been told:\n"
                       + "\n".join(str(p) for p in e.problems[:20]), results_path)
+        raise
+    except GraderFault as e:
+        write_grader_fault(results_path, e.cause)
         raise
     except Exception as e:  # unreadable paths, or a bug of ours: still never a silent page
         write_failure(f"The autograder could not grade this submission ({e}).", results_path)

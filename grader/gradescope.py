@@ -54,7 +54,7 @@ def to_gradescope(results: Results) -> dict[str, Any]:
         "output": results.output or f"{results.assignment}: {json_number(results.score):g} / {json_number(results.max_score):g} points.",
         "output_format": "text",
         "stdout_visibility": "hidden",
-        "extra_data": {"seed": results.seed, "assignment": results.assignment, **results.extra},
+        "extra_data": {"status": "graded", "seed": results.seed, "assignment": results.assignment, **results.extra},
         "tests": tests,
     }
     return data
@@ -72,20 +72,34 @@ def write_results(results: Results, path: str | Path) -> dict[str, Any]:
     return data
 
 
-def write_failure(message: str, path: str | Path, assignment: str = "") -> dict[str, Any]:
+GRADER_FAULT = ("The autograder could not grade this submission because of a problem on its side, "
+                "not in your code. No score was given. Please tell your instructor.")
+
+
+def write_grader_fault(path: str | Path, cause: str, assignment: str = "") -> dict[str, Any]:
+    """Write (and return) the results.json of a grading the grader itself failed at."""
+    return write_failure(GRADER_FAULT, path, assignment, cause)
+
+
+def write_failure(message: str, path: str | Path, assignment: str = "", cause: str | None = None) -> dict[str, Any]:
     """Write (and return) the results.json of a grading that could not happen at all."""
-    data = failure_results(message, assignment)
+    data = failure_results(message, assignment, cause)
     write_json_atomic(data, Path(path))
     return data
 
 
-def failure_results(message: str, assignment: str = "") -> dict[str, Any]:
-    """A valid results.json for when grading could not happen at all: score 0, a visible
-    failed test that says why."""
-    return {"score": 0, "output": message, "output_format": "text", "stdout_visibility": "hidden",
-            "extra_data": {"assignment": assignment, "failed": True},
-            "tests": [{"name": "Autograder", "number": "0", "score": 0, "max_score": 0, "status": "failed",
-                       "output": message, "output_format": "text", "visibility": "visible"}]}
+def failure_results(message: str, assignment: str = "", cause: str | None = None) -> dict[str, Any]:
+    """A valid results.json for when grading could not happen (a broken spec, or a failure of
+    the grader itself): a visible message and no tests, so nothing pretends to grade the
+    student's code; ``extra_data.status`` is ``error``, so batch reruns grade it again."""
+    return {"output": message, "output_format": "text", "stdout_visibility": "hidden", "tests": [],
+            "extra_data": {"assignment": assignment, "status": "error", "error": cause or message}}
+
+
+def is_error(data: dict[str, Any]) -> bool:
+    """Whether a results.json records a grading that did not happen."""
+    extra = data.get("extra_data")
+    return not isinstance(extra, dict) or extra.get("status") != "graded" or "tests" not in data
 
 
 def write_json_atomic(data: dict[str, Any], path: Path) -> None:

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.capture import Capture
+from grader.errors import GraderFault
 from grader.protocol import ProtocolError, encode, receive
 
 WORKER_USER = "bpgrader"       # slot k runs as bpgrader<k>: one user per concurrent grading
@@ -34,6 +35,7 @@ MAX_SLOTS = 64
 LOCKS = Path(tempfile.gettempdir()) / "bpgrader-slots"
 PR_SET_CHILD_SUBREAPER = 36
 TIMEOUT_EXIT = 124  # the exit status of a worker whose watchdog ended a call past its limit
+START_SECONDS = 60.0  # for a worker to start and say it is ready, before any student code runs
 
 DEFAULT_LIMITS = {"call_seconds": 10.0, "total_seconds": 600.0, "cpu_seconds": 600,
                   "memory_mb": 4096, "processes": 64, "file_mb": 16, "disk_mb": 256, "open_files": 256,
@@ -213,7 +215,10 @@ class Sandbox:
         if timeout is not None:
             self.limits["call_seconds"] = timeout
         self.forbidden = list(forbidden)
-        self.account = worker_account()
+        try:
+            self.account = worker_account()
+        except OSError as e:
+            raise GraderFault(f"no user account to run student code as: {e}") from None
         self.cgroups: list[str] = []
         if self.account is not None:
             from grader import cgroup
@@ -222,7 +227,6 @@ class Sandbox:
         self.subreaper = self.account is None and become_subreaper()
         self.folder: Path | None = None
         self.hide = [str(Path(p).resolve()) for p in hide if Path(p).exists()]
-        self.hide += _package_folders([m for m in self.forbidden if m != "grader"])
         self.proc: subprocess.Popen | None = None
         self.loaded: dict | None = None
         self._load_request: dict | None = None
@@ -231,21 +235,17 @@ class Sandbox:
         self.started = time.monotonic()
         self.isolated = False  # a forked child of the worker is serving
         self.generation = 0  # how many workers have been ended: a request sent before is void
+        self.ready: dict | None = None  # the running worker's first message: it started
+        self.cell: dict = {}  # what the launcher could enforce, as the last worker reported it
 
     @property
     def protections(self) -> Protections:
+        """The protections in force, as the launcher of the last worker reported them."""
         p = Protections()
         p.on += ["separate worker process", "private copy of the submission", "resource limits",
                  "time limits", "forbidden imports blocked"]
-        if self.account is not None:
-            p.on += ["unprivileged user", "no network", "spec and results hidden",
-                     "own process namespace and /proc", "private /tmp", "disk limit"]
-            if self.cgroups:
-                p.on.append("one memory and process budget for all its processes (cgroup)")
-        else:
-            p.off += ["unprivileged user (needs root)", "hidden spec and results (needs root)"]
-            p.on.append("network off, own process namespace, private /tmp and a disk limit where "
-                        "user namespaces allow it")
+        p.on += [str(x) for x in self.cell.get("on", [])]
+        p.off += [str(x) for x in self.cell.get("off", [])]
         return p
 
     # -- life cycle ----------------------------------------------------------------------------------
@@ -266,15 +266,20 @@ class Sandbox:
             os.chmod(self.folder, 0o700)
 
     def start(self) -> None:
-        self._fresh_folder()
+        try:
+            self._fresh_folder()
+        except OSError as e:
+            raise GraderFault(f"cannot make the worker's folder in {tempfile.gettempdir()}: "
+                              f"{e.strerror or e}") from None
         self.isolated = False
+        self.ready = None
         to_worker_r, self._to_worker = os.pipe()
         os.set_blocking(self._to_worker, False)  # so a write never outlasts its deadline
         self._from_worker, from_worker_w = os.pipe()
         out_r, out_w = os.pipe()
         config = {"limits": {k: v for k, v in self.limits.items()
                              if k in ("cpu_seconds", "memory_mb", "file_mb", "open_files", "processes")},
-                  "cwd": str(self.folder), "hide": self.hide, "needed": self._needed(), "private_tmp": True,
+                  "cwd": str(self.folder), "hide": self.hide, "forbidden": self.forbidden,
                   "disk_mb": self.limits["disk_mb"], "cgroups": self.cgroups}
         if self.account is not None:
             config["uid"], config["gid"] = self.account[:2]
@@ -285,28 +290,21 @@ class Sandbox:
                   str(self.limits["call_seconds"]), json.dumps(self.forbidden)]
         env = {"PATH": "/usr/bin:/bin", "HOME": str(self.folder), "OMP_NUM_THREADS": "1",
                "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "LANG": "C.UTF-8"}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-I", "-u", "-B", "-m", "grader.confine", json.dumps(config), "--", *worker],
-            cwd=self.folder, stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w,
-            pass_fds=(to_worker_r, from_worker_w), start_new_session=True, env=env)
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-I", "-u", "-B", "-m", "grader.confine", json.dumps(config), "--", *worker],
+                cwd=self.folder, stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w,
+                pass_fds=(to_worker_r, from_worker_w), start_new_session=True, env=env)
+        except OSError as e:
+            for fd in (to_worker_r, from_worker_w, out_w, out_r, self._to_worker, self._from_worker):
+                os.close(fd)
+            raise GraderFault(f"cannot start the worker ({sys.executable}): {e.strerror or e}") from None
         for fd in (to_worker_r, from_worker_w, out_w):
             os.close(fd)
         self._reader = threading.Thread(target=self._drain, args=(out_r,), daemon=True)
         self._reader.start()
         if self._load_request is not None:  # a restart: load the student files again
             self.finish_load(self.send(self._load_request))
-
-    def _needed(self) -> list[str]:
-        """What the worker's interpreter needs to reach: Python itself, its packages and the
-        grader. Not the grader's script folder or PYTHONPATH: ``python -I`` ignores them."""
-        import grader
-        skip = set(os.environ.get("PYTHONPATH", "").split(os.pathsep))
-        if not (sys.flags.isolated or sys.flags.safe_path):
-            skip.add(sys.path[0] if sys.path else "")
-        paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.realpath(sys.executable),
-                 str(Path(grader.__file__).resolve().parent.parent), str(self.folder)}
-        paths |= {p for p in sys.path if p and p not in skip and os.path.isdir(p)}
-        return sorted(paths)
 
     def _drain(self, fd: int) -> None:
         """Read everything student code prints (see ``capture``), so the worker never blocks
@@ -464,6 +462,8 @@ class Sandbox:
         """The reply to a request sent with ``send``."""
         if not self.answers(pending):
             raise WorkerFailure("crash", "the worker this request went to is gone")
+        if self.ready is None:
+            self._await_ready()
         # the worker times each call itself; this deadline only backs it up (student code
         # may block the timer's signal), so it need not grow with every call of a request
         budget = self.limits["call_seconds"] * min(max(1, pending.calls), 6) + 2.0
@@ -492,6 +492,32 @@ class Sandbox:
                 raise WorkerFailure("timeout", "")
             raise WorkerFailure("crash", self._death())
         return reply
+
+    def _await_ready(self) -> None:
+        """Read the worker's first message, sent once it has imported numpy and the grader and
+        before it reads any request. Until then nothing of the student's has run: a worker
+        that does not get there is the grader's failure (GraderFault), never the student's."""
+        deadline = time.monotonic() + START_SECONDS
+        try:
+            hello = receive(lambda n: self._read(n, deadline))
+        except (WorkerFailure, ProtocolError) as e:
+            hello = e
+        if isinstance(hello, dict) and isinstance(hello.get("ready"), dict):
+            self.ready = hello["ready"]
+            self.cell = self.ready.get("cell") if isinstance(self.ready.get("cell"), dict) else {}
+            return
+        status = self._exit_status()
+        self.kill()  # and wait for its output to be read to the end
+        output = self.printed.text().strip()
+        lines = [line.strip() for line in output.splitlines() if line.strip()]
+        said = next((line for line in lines if line.startswith("grader: could not")), lines[-1] if lines else "")
+        if said:
+            why = said
+        elif isinstance(hello, WorkerFailure) and hello.kind == "timeout":
+            why = f"it did not answer within {START_SECONDS:g} s"
+        else:
+            why = f"it exited with status {status}" if status is not None else "it closed its channel"
+        raise GraderFault(f"the grader's worker process could not start: {why}", output)
 
     def _exit_status(self) -> int | None:
         """The status of a worker that closed its end of the channel (it is about to exit)."""
@@ -539,22 +565,6 @@ class Sandbox:
             raise WorkerFailure("crash", self._death()) from None
         if not any(ready):
             raise WorkerFailure("timeout", "")
-
-
-def _package_folders(modules: list[str]) -> list[str]:
-    """Where the forbidden packages live on disk, to cover them for the worker (so removing
-    the import hook does not make them importable)."""
-    import importlib.util
-    folders = []
-    for name in modules:
-        try:
-            spec = importlib.util.find_spec(name.split(".")[0])
-        except (ImportError, ValueError):
-            continue
-        for location in (spec.submodule_search_locations or []) if spec else []:
-            if os.path.isdir(location):
-                folders.append(os.path.realpath(location))
-    return folders
 
 
 def _remove(folder: Path) -> None:

@@ -34,9 +34,16 @@ def _diagnosis(output: str) -> str:
 
 def summarize(assignment: str, rows: list[dict[str, Any]], data: dict[str, dict]) -> str:
     """Markdown for ``summary.md`` (also printed after a batch)."""
-    scores = [float(r["score"]) for r in rows]
-    top = max((float(r["max_score"]) for r in rows), default=0.0)
+    errors = [r["submission"] for r in rows if r.get("status") == "error"]
+    graded = [r for r in rows if r.get("status") != "error"]
+    scores = [float(r["score"]) for r in graded]
+    top = max((float(r["max_score"]) for r in graded), default=0.0)
     lines = [f"# {assignment}: {len(rows)} submissions", ""]
+    if errors:
+        shown = ", ".join(errors[:10]) + (f" and {len(errors) - 10} more" if len(errors) > 10 else "")
+        lines += [f"**{len(errors)} could not be graded** (the grader failed on them, not the students; "
+                  f"no score was given): {shown}. Their results.json say why; fix the cause and run the "
+                  "batch again: it grades them again.", ""]
     if scores:
         q1, median, q3 = _quartiles(sorted(scores))
         lines += ["| mean | median | quartiles | min | max | out of |", "|---|---|---|---|---|---|",

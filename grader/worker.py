@@ -540,6 +540,12 @@ def main(argv: list[str]) -> None:
     WATCHDOG.start()
     if os.getpid() != 1:  # orphans of node code come here, for end_strays to find
         become_subreaper()
+    try:
+        cell = json.loads(os.environ.pop("GRADER_CELL", "{}"))
+    except ValueError:
+        cell = {}
+    # started: from here on, a failure may be the student's (see Sandbox._await_ready)
+    write_message(fd_out, {"ready": {"cell": cell}})
     serve(fd_in, fd_out)
     sys.stdout.flush()
     os._exit(0)

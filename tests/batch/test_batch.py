@@ -71,7 +71,8 @@ def test_a_class_of_fifty(classroom, tmp_path):
         else:
             assert 0 <= score < top, name
     header = next(csv.reader(open(out / "grades.csv")))
-    assert header[:3] == ["submission", "score", "max_score"] and len(header) > 50
+    assert header[:4] == ["submission", "status", "score", "max_score"] and len(header) > 50
+    assert {r["status"] for r in rows.values()} == {"graded"}
     summary = (out / "summary.md").read_text()
     assert "median" in summary and "Pass rate per test" in summary and "re-teach" in summary
     # parallel: about the sum of the gradings' own times over the two jobs (plus start-up)

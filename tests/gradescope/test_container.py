@@ -113,4 +113,5 @@ def test_run_autograder_writes_results_even_when_the_grader_is_gone(autograder_r
     assert proc.returncode == 0
     data = json.loads((root / "results" / "results.json").read_text())
     assert not validation_errors(data)
-    assert data["score"] == 0 and "failed to start" in data["output"]
+    assert "score" not in data and data["tests"] == [] and "failed to start" in data["output"]
+    assert data["extra_data"]["status"] == "error"

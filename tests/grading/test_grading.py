@@ -192,7 +192,8 @@ def test_grade_run_with_a_broken_spec_still_writes_results(tmp_path):
     assert result.exit_code == 1
     assert "is not valid YAML" in result.output
     data = json.loads(out.read_text())
-    assert not validation_errors(data) and data["score"] == 0 and "spec is broken" in data["output"]
+    assert not validation_errors(data) and "spec is broken" in data["output"]
+    assert "score" not in data and data["tests"] == [] and data["extra_data"]["status"] == "error"
 
 
 def test_grade_run_with_a_missing_submission_still_writes_results(tmp_path):

@@ -107,10 +107,8 @@ def grade(case: Path, mode: str, specs: Path, workdir: Path) -> dict:
         uid, gid = ordinary_user()
         for path in [workdir, *workdir.rglob("*")]:
             os.chown(path, uid, gid)
-        import grader
-        needed = [sys.prefix, sys.base_prefix, os.path.realpath(sys.executable), str(workdir), str(specs),
-                  str(Path(grader.__file__).resolve().parent.parent), *[p for p in sys.path if p]]
-        config = {"uid": uid, "gid": gid, "needed": needed, "hide": [], "limits": {}, "cwd": str(workdir)}
+        # the launcher shows the ordinary user Python, the grader, the specs and its folder
+        config = {"uid": uid, "gid": gid, "needed": [str(specs)], "hide": [], "limits": {}, "cwd": str(workdir)}
         command = [sys.executable, "-I", "-m", "grader.confine", json.dumps(config), "--", *command]
     start = time.monotonic()
     try:
