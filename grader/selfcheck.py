@@ -14,6 +14,15 @@ from grader.errors import GraderFault
 def self_check(assignment_dir: str | Path, *, hide: list[Path] = ()) -> str:
     """Grade the solution (or load the probe); a one-line account when all is well,
     GraderFault naming what went wrong otherwise."""
+    try:
+        return _check(assignment_dir, list(hide))
+    except GraderFault as e:
+        if e.cause.startswith("self-check failed"):
+            raise
+        raise GraderFault(f"self-check failed: {e.cause}", e.details) from None
+
+
+def _check(assignment_dir: str | Path, hide: list[Path]) -> str:
     from grader.grade import grade_submission
     from grader.spec import load_assignment
     from grader.submission import find_files
@@ -21,7 +30,7 @@ def self_check(assignment_dir: str | Path, *, hide: list[Path] = ()) -> str:
     assignment, _ = load_assignment(assignment_dir, dry_run=False)
     solution = assignment.solution
     if solution.is_dir() and not find_files(solution, assignment.files).missing:
-        results = grade_submission(assignment_dir, solution, hide=list(hide))
+        results = grade_submission(assignment_dir, solution, hide=hide)
         if results.max_score == 0 or results.score < results.max_score:
             failing = next((t for t in results.tests if not t.passed), None)
             first = failing.output.splitlines()[0] if failing and failing.output else results.output
@@ -29,7 +38,7 @@ def self_check(assignment_dir: str | Path, *, hide: list[Path] = ()) -> str:
             raise GraderFault(f"self-check failed: the solution in {solution} gets "
                               f"{results.score:g} / {results.max_score:g}{what}")
         return f"self-check: the solution in {solution} gets full marks ({results.score:g} / {results.max_score:g})"
-    return _probe(assignment, list(hide))
+    return _probe(assignment, hide)
 
 
 def _probe(assignment, hide: list[Path]) -> str:

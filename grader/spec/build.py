@@ -22,9 +22,12 @@ _INHERITED = ("cases", "visibility", "margin", "partial") + _MERGED
 
 
 def inherit(base: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
-    """Settings of a more specific level: its own keys win, mappings merge key by key."""
+    """Settings of a more specific level: its own keys win, mappings merge key by key. (A
+    graph's or range test's ``points`` is one number, read by its builder, not merged.)"""
     out = dict(base)
     for key in _INHERITED:
+        if key == "points" and not isinstance(spec.get(key), dict):
+            continue
         if key in spec:
             out[key] = {**base.get(key, {}), **spec[key]} if key in _MERGED else spec[key]
     return out

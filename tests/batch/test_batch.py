@@ -115,3 +115,32 @@ def test_batch_refuses_a_zip_that_escapes(tmp_path):
     result = CliRunner().invoke(main, ["batch", str(ASSIGNMENT), str(archive), "--out", str(tmp_path / "out")])
     assert result.exit_code == 1 and "outside the export" in result.output
     assert not (tmp_path.parent / "escaped.txt").exists()
+
+
+def test_a_rerun_keeps_a_result_only_when_spec_grader_and_files_are_unchanged(tmp_path, monkeypatch):
+    spec = tmp_path / "assignment"
+    shutil.copytree(ASSIGNMENT, spec)
+    classroom = tmp_path / "class"
+    for name in ("ada", "alan"):
+        (classroom / name).mkdir(parents=True)
+        (classroom / name / "nodes.py").write_text(SOLUTION)
+    out = tmp_path / "out"
+    first = run_batch(spec, classroom, out, jobs=1)
+    assert (first.graded, first.reused) == (2, 0)
+    assert (run_batch(spec, classroom, out, jobs=1).graded, run_batch(spec, classroom, out, jobs=1).reused) == (0, 2)
+
+    data = yaml.safe_load((spec / "assignment.yaml").read_text())  # the instructor edits the points
+    data["graphs"]["add-mul"]["points"] = 7
+    (spec / "assignment.yaml").write_text(json.dumps(data))
+    edited = run_batch(spec, classroom, out, jobs=1)
+    assert (edited.graded, edited.reused) == (2, 0)
+    assert float(edited.rows[0]["max_score"]) == float(first.rows[0]["max_score"]) + 5
+
+    (classroom / "alan" / "nodes.py").write_text(SOLUTION.replace("return x + y", "return x - y", 1))
+    resubmitted = run_batch(spec, classroom, out, jobs=1)
+    assert (resubmitted.graded, resubmitted.reused) == (1, 1)
+
+    import grader.fingerprint
+    monkeypatch.setattr(grader.fingerprint, "grader_digest", lambda: "a newer grader")
+    upgraded = run_batch(spec, classroom, out, jobs=1)
+    assert (upgraded.graded, upgraded.reused) == (2, 0)

@@ -32,32 +32,16 @@ import yaml
 
 from grader.gradescope import validation_errors
 from grader.sandbox import WORKER_USER, processes
+from accounts import as_ordinary_user, give_to_ordinary_user, ordinary_user
 
 ROOT = Path(__file__).resolve().parents[2]
 ATTACKS = ROOT / "tests" / "corpus" / "attacks"
-TEST_USER = "bpgrader-student"
 WATCHED = [Path("/tmp"), ROOT / "assignments", ATTACKS]
 MODES = ["root", "ordinary"] if os.geteuid() == 0 else ["ordinary"]
 
 
 def attacks() -> list[Path]:
     return sorted(p for p in ATTACKS.glob("*/*") if p.is_dir())
-
-
-def ordinary_user() -> tuple[int, int] | None:
-    """A plain user account to run the grader as (root only creates it)."""
-    if os.geteuid() != 0:
-        return os.getuid(), os.getgid()
-    try:
-        entry = pwd.getpwnam(TEST_USER)
-    except KeyError:
-        subprocess.run([shutil.which("useradd", path="/usr/sbin:/sbin:/usr/bin:/bin") or "useradd", "--no-create-home", "--home-dir", "/nonexistent", "--shell",
-                        "/usr/sbin/nologin", TEST_USER], check=False, capture_output=True)
-        try:
-            entry = pwd.getpwnam(TEST_USER)
-        except KeyError:
-            return None
-    return entry.pw_uid, entry.pw_gid
 
 
 def light_spec(assignment: str, folder: Path) -> Path:
@@ -104,12 +88,8 @@ def grade(case: Path, mode: str, specs: Path, workdir: Path) -> dict:
     command = [sys.executable, "-I", "-m", "grader", "run", str(specs / case.parent.name),
                str(submission), "--results", str(results), "--seed", "7"]
     if mode == "ordinary" and os.geteuid() == 0:
-        uid, gid = ordinary_user()
-        for path in [workdir, *workdir.rglob("*")]:
-            os.chown(path, uid, gid)
-        # the launcher shows the ordinary user Python, the grader, the specs and its folder
-        config = {"uid": uid, "gid": gid, "needed": [str(specs)], "hide": [], "limits": {}, "cwd": str(workdir)}
-        command = [sys.executable, "-I", "-m", "grader.confine", json.dumps(config), "--", *command]
+        give_to_ordinary_user(workdir)
+        command = as_ordinary_user(command, str(workdir), needed=[str(specs)])
     start = time.monotonic()
     try:
         proc = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=workdir,

@@ -33,6 +33,12 @@ def test_settings_merge_from_defaults_to_node_to_test(spec):
     assert [i.draw.kind for i in tripled.inputs] == ["positive", "labels", "constant"]
 
 
+def test_points_of_range_tests_and_graphs_are_numbers(spec):
+    assignment, _ = spec
+    assert assignment.nodes["Scored"].tests[-1].points == {"range": 3}
+    assert assignment.graphs["scored"].points == 4
+
+
 def test_inputs_default_dtype_and_grading(spec):
     x, labels, bias = spec[0].nodes["Scale"].inputs
     assert (x.dtype, x.graded) == ("float64", True)
