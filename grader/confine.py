@@ -164,7 +164,7 @@ def main(argv: list[str]) -> None:
         no_new_privileges()
         drop_privileges(*owner)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # after setuid, which clears it
-        CELL["on"][:0] = ["unprivileged user", *_ISOLATED]
+        CELL["on"][:0] = ["unprivileged user", *_NAMESPACES, *_own_root(config)]
     elif config.get("isolate_network", True):
         CELL["off"].append("unprivileged user (needs root)")
         try:
@@ -177,13 +177,13 @@ def main(argv: list[str]) -> None:
             _become_child()  # whatever fails below: the PID namespace is entered
             libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
             _name_host()
+            CELL["on"] += _NAMESPACES
             try:
                 private_root(config, None)
-                CELL["on"] += _ISOLATED
+                CELL["on"] += _own_root(config)
             except OSError as e:
                 print(f"grader: the worker sees the whole file system ({e})", file=sys.stderr)
-                CELL["on"] += _ISOLATED[:2]
-                CELL["off"].append(f"own root file system, private /tmp and disk limit ({e})")
+                CELL["off"].append(f"{', '.join(_own_root(config))} ({e})")
             drop_capabilities()
         no_new_privileges()
     os.environ["GRADER_CELL"] = json.dumps(CELL)
@@ -196,9 +196,12 @@ def main(argv: list[str]) -> None:
     os.execv(command[0], command)
 
 
-_ISOLATED = ["no network", "own process, IPC and host-name namespaces and /proc",
-             "own root file system: only Python, numpy, the grader and its own folder",
-             "private /tmp", "disk limit"]
+_NAMESPACES = ["no network", "own process, IPC and host-name namespaces"]
+
+
+def _own_root(config: dict) -> list[str]:
+    return ["own root file system: only Python, numpy, the grader and its own folder", "own /proc",
+            "private /tmp"] + (["disk limit"] if config.get("disk_mb") else [])
 
 
 if __name__ == "__main__":

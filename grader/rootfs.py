@@ -105,18 +105,20 @@ def package_folders(modules: list[str]) -> list[str]:
     return folders
 
 
-def _links(path: str) -> list[Mount]:
+def _links(path: str, depth: int = 0) -> list[Mount]:
     """The symbolic links on the way to ``path``, to recreate them in the new root (so the
     path the interpreter knows still leads to the bound real folder)."""
     links, walked = [], ""
+    if depth > 40:  # a loop of links: the kernel gives up there too
+        return links
     for part in os.path.abspath(path).strip("/").split("/"):
         walked = f"{walked}/{part}"
         if os.path.islink(walked):
             links.append(Mount("link", walked, os.readlink(walked)))
-            links += _links(os.path.join(os.path.dirname(walked), os.readlink(walked)))
+            links += _links(os.path.join(os.path.dirname(walked), os.readlink(walked)), depth + 1)
             rest = os.path.relpath(os.path.abspath(path), walked)
             if rest != ".":
-                links += _links(os.path.join(os.path.realpath(walked), rest))
+                links += _links(os.path.join(os.path.realpath(walked), rest), depth + 1)
             break
     return links
 

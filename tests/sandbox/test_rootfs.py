@@ -154,3 +154,11 @@ def test_the_worker_folder_and_scratch_folders_come_after_their_parents():
     order = [m.target for m in steps]
     assert order.index("/tmp") < order.index("/dev/shm") and order.index("/dev") < order.index("/dev/shm")
     assert [m.kind for m in steps if m.target == "/tmp"] == ["tmpfs", "folder"]
+
+
+def test_a_loop_of_links_does_not_hang_the_plan(tmp_path):
+    (work,) = tree(tmp_path, "work")
+    (tmp_path / "a").symlink_to("b")
+    (tmp_path / "b").symlink_to("a")
+    steps = plan([str(tmp_path / "a")], [], work)
+    assert ("link", "T/a") in kinds(steps, tmp_path)
