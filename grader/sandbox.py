@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from grader import cgroup
 from grader.capture import Capture
 from grader.protocol import ProtocolError, encode, receive
 
@@ -216,7 +217,6 @@ class Sandbox:
         self.account = worker_account()
         self.cgroups: list[str] = []
         if self.account is not None:
-            from grader import cgroup
             self.cgroups = cgroup.prepare(pwd.getpwuid(self.account[0]).pw_name,
                                           int(self.limits["memory_mb"]), int(self.limits["processes"]))
         self.subreaper = self.account is None and become_subreaper()
@@ -299,12 +299,11 @@ class Sandbox:
     def _needed(self) -> list[str]:
         """What the worker's interpreter needs to reach: Python itself, its packages and the
         grader. Not the grader's script folder or PYTHONPATH: ``python -I`` ignores them."""
-        import grader
         skip = set(os.environ.get("PYTHONPATH", "").split(os.pathsep))
         if not (sys.flags.isolated or sys.flags.safe_path):
             skip.add(sys.path[0] if sys.path else "")
         paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.realpath(sys.executable),
-                 str(Path(grader.__file__).resolve().parent.parent), str(self.folder)}
+                 str(Path(__file__).resolve().parent.parent), str(self.folder)}
         paths |= {p for p in sys.path if p and p not in skip and os.path.isdir(p)}
         return sorted(paths)
 
