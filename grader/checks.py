@@ -4,8 +4,10 @@ Per case: forward against the reference; backward against the reference VJP for 
 upstream gradient; backward against central differences of the student's own forward
 (per element for small inputs, along a few random directions for large ones, so the cost
 does not grow with the parameter count); inputs and grad_output left unmodified; and two
-instances used at once (both forwards, then both backwards). Range tests check that outputs
-and gradients stay finite. Two round trips per test: all forwards, then everything else.
+instances used at once (both forwards, then both backwards). Range tests compare outputs
+and gradients at large inputs too (``rangecheck``). A node without a reference is compared
+with its examples' outputs and gradients; its random cases have nothing to compare with,
+so forward and backward do not count them (unless they give NaN or inf).
 """
 
 from __future__ import annotations
@@ -18,13 +20,23 @@ import numpy as np
 from grader.diagnose import compare, fmt
 from grader.draw import bind_dims, draw_case, example_case
 from grader.protocol import directions
-from grader.reference import Result, node_result
-from grader.spec.model import NodeTest, NodeType
+from grader.rangecheck import judge_range
+from grader.reference import Result, example_result, node_result
+from grader.spec.model import Example, NodeTest, NodeType
 
 NUMERIC_RTOL, NUMERIC_ATOL = 1e-4, 1e-6
 PER_ELEMENT_MAX = 64     # inputs up to this size get per-element differences
 DIRECTIONS = 3           # random directions for larger inputs
 STEP = 1e-5              # relative finite-difference step
+
+
+class NotCompared(str):
+    """A check's answer for a case that has nothing to compare with: not counted, and said."""
+
+
+NO_REFERENCE = NotCompared("random cases, with no reference to compare with")
+NO_OUTPUT = NotCompared("examples that give no output")
+NO_GRADS = NotCompared("examples that give no gradients")
 
 
 @dataclass
@@ -35,9 +47,10 @@ class Case:
     inputs: dict[str, np.ndarray]
     dims: dict[str, float]
     grad_output: np.ndarray | None = None
-    expected: Result | None = None
+    expected: Result | None = None   # from the reference, or from the example (output may be None)
     ignores_upstream: Result | None = None
     replies: dict[str, Any] = field(default_factory=dict)
+    example: Example | None = None
 
 
 @dataclass
@@ -48,8 +61,12 @@ class Outcome:
     passed: int = 0
     total: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)  # (case label, problem)
+    skipped: dict[str, int] = field(default_factory=dict)  # why a case was not compared: how many
 
     def record(self, label: str, problem: str | None) -> None:
+        if isinstance(problem, NotCompared):
+            self.skipped[problem] = self.skipped.get(problem, 0) + 1
+            return
         self.total += 1
         if problem is None:
             self.passed += 1
@@ -57,9 +74,15 @@ class Outcome:
             self.failures.append((label, problem))
 
     def summary(self, shown: int = 2) -> str:
-        """Empty when every case passed; else the count and the first problems (once each)."""
+        """Empty when every case passed and each was compared; what was not compared when
+        some were not (never "all passed" for a check that compared nothing); else the count
+        and the first problems (once each)."""
+        not_compared = "; ".join(f"{why} ({n})" for why, n in self.skipped.items())
+        if not self.total and not_compared:
+            return f"Nothing was compared: {not_compared}."
         if self.total and self.passed == self.total:
-            return ""
+            compared = "The one compared case" if self.total == 1 else f"All {self.total} compared cases"
+            return f"{compared} passed (not compared: {not_compared})." if not_compared else ""
         head = f"{self.total - self.passed} of {self.total} cases failed"
         problems = list(dict.fromkeys(p for _, p in self.failures))
         if len(problems) == 1:
@@ -78,7 +101,7 @@ def make_cases(node: NodeType, test: NodeTest, rng: np.random.Generator) -> list
         cases.append(Case(f"case {i + 1}", values, _dims(test, values)))
     for i, example in enumerate(test.examples):
         values = example_case(test.inputs, test.settings, example.inputs, rng)
-        cases.append(Case(f"example {i + 1}", values, _dims(test, values)))
+        cases.append(Case(f"example {i + 1}", values, _dims(test, values), example=example))
     return cases
 
 
@@ -128,7 +151,9 @@ class NodeTestRun:
                 for step in (self._new(-1 - i), self._forward_step(-1 - i, case))]
 
     def prepare(self, probe: list[dict]) -> None:
-        """Draw each case's upstream gradient and compute what the reference expects."""
+        """Draw each case's upstream gradient and compute what the reference expects; without
+        a reference, what the case's example says (its gradients are for an all-ones upstream
+        gradient, so that is the one backward gets)."""
         for i, case in enumerate(self.cases):
             if self.node.reference is not None:
                 shape = node_result(self.node, self.test.attributes, case.inputs).output.shape
@@ -137,10 +162,14 @@ class NodeTestRun:
                 if "ok" not in reply:
                     continue
                 shape = reply["ok"]["out"].shape
+            if self.node.reference is None:
+                case.expected = example_result(case.example, case.inputs, shape)
+                ones = case.expected is not None and bool(case.expected.grads)
+                case.grad_output = np.ones(shape) if ones else self.rng.normal(size=shape)
+                continue
             case.grad_output = self.rng.normal(size=shape)
-            if self.node.reference is not None:
-                case.expected = node_result(self.node, self.test.attributes, case.inputs, case.grad_output)
-                case.ignores_upstream = node_result(self.node, self.test.attributes, case.inputs)
+            case.expected = node_result(self.node, self.test.attributes, case.inputs, case.grad_output)
+            case.ignores_upstream = node_result(self.node, self.test.attributes, case.inputs)
 
     def main_program(self) -> list[dict]:
         """Per case: one instance's forward then backward; the finite-difference forwards;
@@ -217,8 +246,10 @@ class NodeTestRun:
         if problem:
             return problem
         out = case.replies["forward"]["ok"]["out"]
-        if case.expected is None:
-            return None if np.all(np.isfinite(out)) else "forward's output contains NaN or inf"
+        if case.expected is None or case.expected.output is None:
+            if not np.all(np.isfinite(out)):
+                return "forward's output contains NaN or inf"
+            return NO_REFERENCE if case.example is None else NO_OUTPUT
         problem = self._compare(out, case.expected.output, "the output", case)
         return f"{problem} (inputs {show_inputs(case)})" if problem else None
 
@@ -229,9 +260,12 @@ class NodeTestRun:
         problem = self._failed(case, "new", "forward", "backward")
         if problem:
             return problem
-        if case.expected is None:
-            return None
-        problem = self._judge_grads(self._grads(case.replies["backward"]), case, case.expected)
+        grads = self._grads(case.replies["backward"])
+        if case.expected is None or not case.expected.grads:
+            if not all(g is None or np.all(np.isfinite(g)) for g in grads):
+                return "backward's gradients contain NaN or inf"
+            return NO_REFERENCE if case.example is None else NO_GRADS
+        problem = self._judge_grads(grads, case, case.expected)
         shown = [*case.inputs.values(), case.grad_output]
         if problem and all(np.size(v) <= 8 for v in shown):
             problem += f" (at {show_inputs(case)}, grad_output = {fmt(case.grad_output)})"
@@ -243,6 +277,8 @@ class NodeTestRun:
             if not inp.graded:
                 continue
             what = f"d{inp.name}"
+            if inp.name not in expected.grads:
+                continue  # an example that gives only some gradients
             if g is None:
                 wrong.append(f"{what} is None, but {inp.name} needs a gradient")
                 continue
@@ -347,22 +383,15 @@ class NodeTestRun:
         problem = self._failed(case, "new", "forward", "backward")
         if problem:
             return problem
-        out = case.replies["forward"]["ok"]["out"]
-        if not np.all(np.isfinite(out)):
-            return f"forward gives NaN or inf for inputs as large as {_largest(case)}; use a numerically stable formula"
-        for inp, g in zip(self.test.inputs, self._grads(case.replies["backward"])):
-            if inp.graded and (g is None or not np.all(np.isfinite(g))):
-                return (f"the gradient of {inp.name} has NaN or inf for inputs as large as {_largest(case)}; "
-                        "compute it from stable forward values")
-        return None
+        expected = case.expected
+        return judge_range(self.node, self.test.attributes, [i for i in self.test.inputs if i.graded], case.inputs,
+                           self.test.settings.tolerance, case.replies["forward"]["ok"]["out"],
+                           self._grads(case.replies["backward"]), expected.output if expected else None,
+                           expected.grads if expected else {})
 
 
 def _close(a: np.ndarray, b: np.ndarray, tol) -> bool:
     return np.shape(a) == np.shape(b) and bool(np.allclose(a, b, rtol=tol.rtol, atol=tol.atol, equal_nan=True))
-
-
-def _largest(case: Case) -> str:
-    return f"{max(float(np.max(np.abs(v), initial=0)) for v in case.inputs.values() if v.dtype.kind == 'f'):g}"
 
 
 def error_text(error: dict) -> str:

@@ -75,7 +75,8 @@ def shape_message(got: np.ndarray, want: np.ndarray, what: str) -> str:
     if len(g) > len(w) and g[len(g) - len(w):] == w:
         axes = tuple(range(len(g) - len(w)))
         axis = axes[0] if len(axes) == 1 else axes
-        return message + f": sum over axis {axis} (the gradient of a broadcast input adds up over the batch)"
+        kept = ", without keepdims=True" if all(g[a] == 1 for a in axes) else ""
+        return message + f": sum over axis {axis}{kept} (the gradient of a broadcast input adds up over the batch)"
     if len(g) == len(w) and any(a != b and b == 1 for a, b in zip(g, w)) and \
             all(a == b or b == 1 for a, b in zip(g, w)):
         axes = tuple(i for i, (a, b) in enumerate(zip(g, w)) if a != b)

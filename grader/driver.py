@@ -14,6 +14,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
+from grader.diagnose import shape_message
 from grader.engine import Var, as_array, backward
 from grader.spec.model import GraphNode, GraphTest
 
@@ -31,11 +32,16 @@ class GraphRun:
     returned: dict[str, list[np.ndarray | None]]
 
 
-class GradientShapeError(ValueError):
+class ContractError(ValueError):
+    """A node broke the node contract (what backward returns, inputs left alone); the
+    message says how, in the student's terms."""
+
+
+class GradientShapeError(ContractError):
     """A node's backward returned a gradient shaped unlike its input."""
 
 
-class InputModifiedError(ValueError):
+class InputModifiedError(ContractError):
     """A node's forward or backward changed an array it was given."""
 
 
@@ -57,14 +63,16 @@ def _as_tuple(grads: Any, count: int) -> tuple:
         return tuple(grads)
     if count == 1:
         return (grads,)
-    raise TypeError(f"backward returned {type(grads).__name__}, expected a tuple of {count} gradients")
+    what = "None" if grads is None else f"a {type(grads).__name__}"
+    raise ContractError(f"backward returned {what}; it must return a tuple of {count} gradients, one per input")
 
 
 def run_graph(graph: GraphTest, make_node: MakeNode, inputs: Mapping[str, Any],
-              to_array: Callable[[Any], np.ndarray] = np.asarray) -> GraphRun:
+              to_array: Callable[[Any, str], np.ndarray] = lambda value, what: np.asarray(value)) -> GraphRun:
     """Forward and backward through ``graph`` with the grader's driver.
 
-    ``to_array`` turns what a node returns into an array (the worker's checked conversion).
+    ``to_array(value, what)`` turns what a node returns into an array (the worker's checked
+    conversion, which names ``what`` when it cannot).
     Any failure of a node is raised as NodeCallError naming it.
     """
     values: dict[str, np.ndarray] = {name: as_array(v) for name, v in inputs.items()}
@@ -79,9 +87,11 @@ def run_graph(graph: GraphTest, make_node: MakeNode, inputs: Mapping[str, Any],
             continue
         copies = [a.copy() for a in args]
         try:
-            obj = make_node(node)
-            objects[node.name] = obj
-            values[node.name] = to_array(obj.forward(*args))
+            objects[node.name] = make_node(node)
+        except Exception as e:
+            raise NodeCallError(node.name, "__init__", e) from e
+        try:
+            values[node.name] = to_array(objects[node.name].forward(*args), "forward's output")
         except Exception as e:
             raise NodeCallError(node.name, "forward", e) from e
         _unchanged(node, args, copies, "forward")
@@ -98,19 +108,20 @@ def run_graph(graph: GraphTest, make_node: MakeNode, inputs: Mapping[str, Any],
         else:
             try:
                 result = objects[node.name].backward(np.array(grads[node.name], dtype=np.float64))
-                arg_grads = [None if g is None else to_array(g) for g in _as_tuple(result, len(node.args))]
+                arg_grads = [None if g is None else to_array(g, f"backward's gradient {i + 1}")
+                             for i, g in enumerate(_as_tuple(result, len(node.args)))]
             except Exception as e:
                 raise NodeCallError(node.name, "backward", e) from e
             _unchanged(node, [values[a] for a in node.args if isinstance(a, str)],
                        [kept[a] for a in node.args if isinstance(a, str)], "backward")
             if len(arg_grads) != len(node.args):
-                raise NodeCallError(node.name, "backward", TypeError(
-                    f"backward returned {len(arg_grads)} gradients for {len(node.args)} inputs"))
+                count = len(arg_grads)
+                raise NodeCallError(node.name, "backward", ContractError(
+                    f"backward returned {count} gradient{'s' if count != 1 else ''} for {len(node.args)} inputs"))
         returned[node.name] = arg_grads
         for arg, g in zip(node.args, arg_grads):
             if isinstance(arg, str) and g is not None:
                 if np.shape(g) != np.shape(values[arg]):
-                    from grader.diagnose import shape_message
                     raise NodeCallError(node.name, "backward", GradientShapeError(
                         shape_message(np.asarray(g), values[arg], f"the gradient for {arg}")))
                 grads[arg] = np.asarray(grads[arg] + g)  # 0-d stays an array, not a numpy scalar

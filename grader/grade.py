@@ -31,7 +31,7 @@ from grader.submission import Submission, find_files
 
 CHECK_NAMES = {"forward": "forward", "backward": "backward", "numeric": "backward vs. finite differences",
                "no_mutation": "inputs left unmodified", "independence": "two instances at once",
-               "range": "large inputs stay finite"}
+               "range": "right at large inputs"}
 
 
 def case_seed(base: int, title: str, visibility: str) -> int:

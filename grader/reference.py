@@ -3,6 +3,7 @@
 A node type's reference expression is evaluated on engine Vars; a graph is built by
 evaluating each of its nodes' references on the Vars of the nodes it reads, so one engine
 graph holds the whole computation and every intermediate gradient comes from one backward pass.
+A node type without a reference has only what its examples say (``example_result``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from grader.engine import Var, backward
-from grader.spec.model import GraphTest, NodeType
+from grader.spec.model import Example, GraphTest, NodeType
 
 
 class NodeFailure(Exception):
@@ -29,7 +30,7 @@ class NodeFailure(Exception):
 class Result:
     """The output value and the gradient of every named Var (inputs, and graph nodes)."""
 
-    output: np.ndarray
+    output: np.ndarray | None  # None only where an example gives no output
     values: dict[str, np.ndarray]
     grads: dict[str, np.ndarray]
 
@@ -42,6 +43,22 @@ def node_result(node: NodeType, attributes: Mapping[str, Any], inputs: Mapping[s
     grads = backward(out, grad_output)
     return Result(out.value, {k: v.value for k, v in leaves.items()},
                   {k: _grad(grads, v) for k, v in leaves.items() if not _is_integer(v)})
+
+
+def example_result(example: Example | None, inputs: dict[str, np.ndarray], shape: tuple) -> Result | None:
+    """What an example says the output (of ``shape``, the student's own) and the gradients
+    for an all-ones upstream gradient are; a number fills its whole shape. None when it says
+    neither."""
+    if example is None or (example.output is None and not example.grads):
+        return None
+    output = None if example.output is None else _filled(example.output, shape)
+    grads = {name: _filled(g, inputs[name].shape) for name, g in example.grads.items() if name in inputs}
+    return Result(output, {}, grads)
+
+
+def _filled(value: Any, shape: tuple) -> np.ndarray:
+    array = np.asarray(value, dtype=np.float64)
+    return np.full(shape, array) if array.ndim == 0 and shape != () else array
 
 
 def graph_vars(graph: GraphTest, types: Mapping[str, NodeType], inputs: Mapping[str, Any]) -> dict[str, Var]:

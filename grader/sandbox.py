@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from grader import cgroup
 from grader.capture import Capture
 from grader.errors import GraderFault
 from grader.protocol import ProtocolError, encode, receive
@@ -221,7 +222,6 @@ class Sandbox:
             raise GraderFault(f"no user account to run student code as: {e}") from None
         self.cgroups: list[str] = []
         if self.account is not None:
-            from grader import cgroup
             self.cgroups = cgroup.prepare(pwd.getpwuid(self.account[0]).pw_name,
                                           int(self.limits["memory_mb"]), int(self.limits["processes"]))
         self.subreaper = self.account is None and become_subreaper()

@@ -18,8 +18,10 @@ import os
 import resource
 import signal
 import sys
+import threading
 import time
 import traceback
+import warnings
 from pathlib import Path
 from signal import ITIMER_REAL, SIGALRM
 from typing import Any
@@ -29,7 +31,7 @@ import _signal  # signal's C core: no enum conversions on every call of student 
 import numpy as np
 
 from grader.capture import marker
-from grader.driver import GradientShapeError, InputModifiedError, NodeCallError, build_vars, run_graph
+from grader.driver import ContractError, NodeCallError, build_vars, run_graph
 from grader.imports import DEFAULT_FORBIDDEN, block
 from grader.nodes import reference_class
 from grader.protocol import ProtocolError, directions, read_message, write_message
@@ -66,7 +68,6 @@ class Watchdog:
 
     def start(self) -> None:
         """Start watching (again, in a forked child: threads do not survive fork)."""
-        import threading
         self.deadline = None
         threading.Thread(target=self._watch, name="grader-watchdog", daemon=True).start()
 
@@ -343,10 +344,11 @@ class Worker:
                             step["inputs"], to_array)
         except NodeCallError as e:
             node_type = next((n.type for n in graph.nodes if n.name == e.node), None) or e.node
-            if isinstance(e.error, (GradientShapeError, InputModifiedError)):
+            if isinstance(e.error, ContractError):
                 e.error = StudentError({"kind": "bad_return", "message": str(e.error)})
-            info = describe_failure(e.error, f"{node_type}.{e.phase}")
-            raise StudentError({**info, "node": e.node, "phase": e.phase}) from None
+            where = f"{node_type}.{e.phase}"
+            info = describe_failure(e.error, where)
+            raise StudentError({"where": where, **info, "node": e.node, "phase": e.phase}) from None
         return {"values": run.values, "grads": run.grads, "upstream": run.upstream, "returned": run.returned}
 
     def _do_driver(self, step: dict) -> dict:
@@ -535,7 +537,6 @@ def main(argv: list[str]) -> None:
     del sys.argv[1:]
     block(set(DEFAULT_FORBIDDEN) | set(extra))
     # Python 3.12 warns on fork with threads alive; the watchdog holds no lock a child needs
-    import warnings
     warnings.filterwarnings("ignore", message=".*fork.*", category=DeprecationWarning)
     WATCHDOG.start()
     if os.getpid() != 1:  # orphans of node code come here, for end_strays to find

@@ -109,6 +109,19 @@ def _sigmoid(x):
     return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
+def _sigmoid_derivative(out, x):
+    """σ(x)·σ(−x) = e^−|x| / (1 + e^−|x|)²: accurate where σ saturates, where out·(1 − out)
+    loses every digit (it is 0 for x > 37, not e^−x)."""
+    e = np.exp(-np.abs(x))
+    return e / (1.0 + e) ** 2
+
+
+def _tanh_derivative(out, x):
+    """1 − tanh(x)² = 4·e^−2|x| / (1 + e^−2|x|)²: accurate where tanh saturates."""
+    e = np.exp(-2.0 * np.abs(x))
+    return 4.0 * e / (1.0 + e) ** 2
+
+
 def _safe_sqrt_derivative(out, x):
     with np.errstate(divide="ignore"):
         return 0.5 / out
@@ -121,8 +134,8 @@ elementwise("sqrt", np.sqrt, _safe_sqrt_derivative, doc="square root (x >= 0)")
 elementwise("abs", np.abs, lambda out, x: np.sign(x), doc="|x|; gradient 0 at 0")
 elementwise("sin", np.sin, lambda out, x: np.cos(x), doc="sine")
 elementwise("cos", np.cos, lambda out, x: -np.sin(x), doc="cosine")
-elementwise("sigmoid", _sigmoid, lambda out, x: out * (1.0 - out), doc="1 / (1 + e ** -x)")
-elementwise("tanh", np.tanh, lambda out, x: 1.0 - out * out, doc="hyperbolic tangent")
+elementwise("sigmoid", _sigmoid, _sigmoid_derivative, doc="1 / (1 + e ** -x)")
+elementwise("tanh", np.tanh, _tanh_derivative, doc="hyperbolic tangent")
 elementwise("relu", lambda x: np.maximum(x, 0.0), lambda out, x: (x > 0).astype(np.float64),
             doc="max(0, x); gradient 0 at 0")
 elementwise("leaky_relu",

@@ -265,7 +265,23 @@ class Builder:
         test = NodeTest(node.name, spec.get("name", default_name), kind, attributes, inputs, settings,
                         points, examples, path)
         self.warn_hidden_points(settings.visibility, sum(points.values()), path)
+        if "reference" not in self.doc.data["nodes"][node.name]:
+            self.refuse_empty_checks(node, points, examples, path)
         return test
+
+    def refuse_empty_checks(self, node: NodeType, points: dict[str, float], examples: list[Example],
+                            path: tuple) -> None:
+        """Without a reference, forward and range compare with the examples' outputs and
+        backward with their grads; a check with points and none to compare with would award
+        them for any answer."""
+        given = {"an output": any(e.output is not None for e in examples), "grads": any(e.grads for e in examples)}
+        for check, needs in (("forward", "an output"), ("range", "an output"), ("backward", "grads")):
+            p = points.get(check, 0)
+            if p > 0 and not given[needs]:
+                zero = "points: 0" if check == "range" else f"points: {{{check}: 0}}"
+                self.error(path, f"{node.name} has no reference and no example here gives {needs}, so its "
+                                 f"{check} check ({p:g} point{'s' if p != 1 else ''}) would pass any answer: "
+                                 f"add a reference, examples with {needs}, or {zero}")
 
     # -- graphs ---------------------------------------------------------------------------------
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 import ast
 import difflib
 from dataclasses import dataclass, field
-from typing import Any, Collection, Mapping
+from typing import Any, Callable, Collection, Mapping
+
+import numpy as np
 
 from grader.engine import OPS, Var, apply
 
@@ -40,10 +42,19 @@ class Expression:
     tree: ast.expr
     names: set[str] = field(default_factory=set)
 
-    def evaluate(self, env: Mapping[str, Any]) -> Var:
-        """The expression's value as an engine Var; ``env`` maps names to Vars or numbers."""
-        out = _Evaluator(env).visit(self.tree)
+    def evaluate(self, env: Mapping[str, Any], replace: Mapping[str, Callable[..., Any]] | None = None) -> Var:
+        """The expression's value as an engine Var; ``env`` maps names to Vars or numbers.
+
+        ``replace`` swaps ops by name for numpy functions of the same arguments and
+        parameters (to replay a known mistake); what they compute has no gradient.
+        """
+        out = _Evaluator(env, replace or {}).visit(self.tree)
         return out if isinstance(out, Var) else Var(out)
+
+    @property
+    def ops(self) -> set[str]:
+        """The names of the ops the expression calls."""
+        return {n.func.id for n in ast.walk(self.tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
 
 
 @dataclass
@@ -217,8 +228,9 @@ class _Checker(ast.NodeVisitor):
 class _Evaluator(ast.NodeVisitor):
     """Evaluates a checked expression by calling the engine."""
 
-    def __init__(self, env: Mapping[str, Any]):
+    def __init__(self, env: Mapping[str, Any], replace: Mapping[str, Callable[..., Any]]):
         self.env = env
+        self.replace = replace
 
     def visit_Name(self, node: ast.Name) -> Any:
         return self.env[node.id]
@@ -239,6 +251,9 @@ class _Evaluator(ast.NodeVisitor):
     def visit_Call(self, node: ast.Call) -> Var:
         args = [self.visit(a) for a in node.args]
         params = {kw.arg: self._static(kw.value) for kw in node.keywords}
+        if node.func.id in self.replace:
+            values = [a.value if isinstance(a, Var) else np.asarray(a) for a in args]
+            return Var(self.replace[node.func.id](*values, **params))
         return apply(node.func.id, *args, **params)
 
     def _static(self, node: ast.expr) -> Any:

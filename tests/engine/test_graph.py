@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, localcontext
+
 import numpy as np
 import pytest
 
@@ -236,6 +238,66 @@ def test_large_input_values_are_right():
     np.testing.assert_allclose(pullback(1.0)[0], [[1.0, -1.0]], rtol=1e-15)
     _, pullback = vjp(lambda x: apply("sigmoid", x), x)
     np.testing.assert_array_equal(pullback(np.ones(2))[0], [0.0, 0.0])
+
+
+def _exact(f, x):
+    """``f`` of every entry of ``x`` in 60-digit decimal arithmetic, as float64."""
+    with localcontext() as ctx:
+        ctx.prec = 60
+        return np.vectorize(lambda v: float(f(Decimal(float(v)))), otypes=[float])(x)
+
+
+def _exact_sigmoid(d):
+    return 1 / (1 + (-d).exp())
+
+
+SATURATED = np.array([-700.0, -40.0, -30.0, -20.0, -3.0, 0.0, 3.0, 20.0, 30.0, 40.0, 300.0, 700.0])
+
+
+def test_saturated_derivatives_keep_their_digits():
+    """Where sigmoid and tanh saturate their derivatives are tiny, not 0: e.g. σ'(30) ≈ 9.4e-14,
+    which out·(1 − out) rounds to 9.348e-14 and σ'(40) to 0. The reference is the ground truth
+    there too (range tests compare gradients at |x| = 1e3)."""
+    exact_sigmoid = _exact(lambda d: _exact_sigmoid(d) * _exact_sigmoid(-d), SATURATED)
+    exact_tanh = _exact(lambda d: 4 / (d.exp() + (-d).exp()) ** 2, SATURATED)
+    for name, exact in (("sigmoid", exact_sigmoid), ("tanh", exact_tanh)):
+        _, pullback = vjp(lambda x: apply(name, x), SATURATED)
+        np.testing.assert_allclose(pullback(np.ones_like(SATURATED))[0], exact, rtol=1e-13, atol=0,
+                                   err_msg=name)
+        _, tangent = jvp(lambda x: apply(name, x), [SATURATED], [np.ones_like(SATURATED)])
+        np.testing.assert_allclose(tangent, exact, rtol=1e-13, atol=0, err_msg=name)
+
+
+def test_softmax_family_is_right_at_large_inputs():
+    """Values and gradients at logits of ±1e3 agree with 60-digit arithmetic (not only finite)."""
+    rng = np.random.default_rng(12)
+    z = np.round(rng.uniform(-1000, 1000, size=(4, 5)), 3)
+    z[0, :2] = 1000.0  # a tie at the top
+    labels = np.array([0, 3, 1, 4])
+    g = rng.normal(size=z.shape)
+    with localcontext() as ctx:
+        ctx.prec = 60
+        rows = [[Decimal(float(v)) for v in row] for row in z]
+        lse = [max(r) + sum((v - max(r)).exp() for v in r).ln() for r in rows]
+        soft = np.array([[float((v - l).exp()) for v in r] for r, l in zip(rows, lse)])
+        log_soft = np.array([[float(v - l) for v in r] for r, l in zip(rows, lse)])
+        loss = float(sum(l - r[y] for r, l, y in zip(rows, lse, labels)) / len(rows))
+    exact = {"logsumexp": (np.array([float(v) for v in lse]), soft),
+             "softmax_cross_entropy": (loss, (soft - np.eye(5)[labels]) / len(rows))}
+    value, pullback = vjp(lambda x: apply("logsumexp", x, axis=1), z)
+    np.testing.assert_allclose(value, exact["logsumexp"][0], rtol=1e-15)
+    np.testing.assert_allclose(pullback(np.ones(4))[0], soft, rtol=1e-10, atol=1e-300)
+    value, pullback = vjp(lambda x: apply("softmax_cross_entropy", x, labels), z)
+    assert float(value) == pytest.approx(loss, rel=1e-15)
+    np.testing.assert_allclose(pullback(1.0)[0], exact["softmax_cross_entropy"][1], rtol=1e-10, atol=1e-300)
+    value, pullback = vjp(lambda x: apply("log_softmax", x), z)
+    np.testing.assert_allclose(value, log_soft, rtol=1e-15, atol=1e-12)
+    expected = g - soft * g.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(pullback(g)[0], expected, rtol=1e-10, atol=1e-12)
+    value, pullback = vjp(lambda x: apply("softmax", x), z)
+    np.testing.assert_allclose(value, soft, rtol=1e-10, atol=1e-300)
+    np.testing.assert_allclose(pullback(g)[0], soft * (g - (g * soft).sum(axis=1, keepdims=True)),
+                               rtol=1e-10, atol=1e-300)
 
 
 # ---------------------------------------------------------------------------------------------

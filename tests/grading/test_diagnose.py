@@ -28,12 +28,13 @@ def test_right_answers_and_round_off_pass():
     (W / 5, {"factors": {"N": 5}}, "1/N of the right value"),
     (W * 2, {"factors": {"N": 2}}, "2 × the right value"),
     (W * 1.7, {}, "constant factor of 1.7"),
-    (np.ones((5, 2, 3)), {}, "sum over axis 0"),
+    (np.ones((5, 2, 3)), {}, "sum over axis 0 (the gradient"),
+    (np.ones((1, 2, 3)), {}, "sum over axis 0, without keepdims=True"),
     (W.T, {}, "looks transposed"),
     (np.array([1.0, 2, 3, 4, 5, 6]), {}, "right number of entries in the wrong shape"),
     (np.where(W > 3, W, np.nan), {}, "contains NaN"),
     (np.where(W > 3, W, np.inf), {}, "contains inf"),
-], ids=["2x", "half", "sign", "N", "1/N", "N=2 is 2x", "factor", "axis", "transposed-shape", "reshape", "nan", "inf"])
+], ids=["2x", "half", "sign", "N", "1/N", "N=2 is 2x", "factor", "axis", "axis-kept", "transposed-shape", "reshape", "nan", "inf"])
 def test_named_mistakes(got, kw, text):
     message = check(got, **kw)
     assert message and text in message, message

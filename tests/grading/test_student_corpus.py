@@ -89,3 +89,11 @@ def test_unusual_correct_submission_gets_full_marks(case, graded):
 
 def test_the_correct_corpus_is_large_enough():
     assert len(submissions(CORRECT)) >= 10
+
+
+@pytest.mark.parametrize("case", submissions(STUDENTS) + submissions(CORRECT), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_no_report_blames_the_student_for_the_graders_own_imports(case, graded):
+    """The worker refuses imports of the grader once student code may run; a report saying so
+    about a submission that imports nothing of the grader means the grader's own code did."""
+    blamed = [f"{t.name}: {t.output}" for t in graded(case).tests if "importing grader" in t.output]
+    assert not blamed, "\n".join(blamed)
