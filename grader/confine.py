@@ -7,7 +7,9 @@ only what the worker needs (``rootfs``: no spec, results, submission or anything
 the host's), and drops to the dedicated unprivileged user. As an ordinary user it does the
 same inside a user namespace where the kernel allows one, and then gives up the
 capabilities that namespace granted. Finally it becomes the command: ``-m grader.worker``
-runs in this same interpreter (saving a second start-up), anything else is exec'ed.
+runs in this same interpreter (saving a second start-up), loaded before the root is made,
+so the root need not hold the grader's own package (it holds none of it); anything else is
+exec'ed.
 
 As root every step must work: if one fails, the launcher says why on stderr and exits with
 CONFINE_FAILED, and the grader reports its own failure (never a student's 0). As an
@@ -103,12 +105,17 @@ def _become_child() -> None:
         os._exit(os.waitstatus_to_exitcode(status) & 0xFF if os.WIFEXITED(status) else 1)
 
 
-def private_root(config: dict, owner: tuple[int, int] | None) -> None:
-    """Give the worker a root of its own holding only what it needs (see ``rootfs``)."""
+def private_root(config: dict, owner: tuple[int, int] | None, worker_loaded: bool) -> None:
+    """Give the worker a root of its own holding only what it needs (see ``rootfs``): the
+    forbidden packages masked, the grader's own too once the worker's modules are loaded."""
     cwd, disk_mb = config["cwd"], config.get("disk_mb")
     files = read_folder(cwd) if disk_mb else {}
-    hidden = list(config.get("hide", [])) + package_folders([m for m in config.get("forbidden", []) if m != "grader"])
-    steps = plan(interpreter_paths() + list(config.get("needed", [])), hidden, cwd,
+    forbidden = [m for m in config.get("forbidden", []) if m != "grader" or worker_loaded]
+    hidden = list(config.get("hide", [])) + package_folders(forbidden)
+    needed = interpreter_paths() + list(config.get("needed", []))
+    if not worker_loaded:  # a command that runs the grader itself (tests run it as a student would)
+        needed.append(os.path.dirname(os.path.realpath(__file__)))
+    steps = plan(needed, hidden, cwd,
                  writable=config.get("writable", []))
     try:
         build(ROOT_MOUNT, steps, files, disk_mb=disk_mb, owner=owner)
@@ -146,6 +153,11 @@ def main(argv: list[str]) -> None:
     command = argv[argv.index("--") + 1:]
     apply_limits(config.get("limits", {}))
     cwd = config["cwd"]
+    worker = None
+    if command[:2] == ["-m", "grader.worker"]:
+        # loaded now, with numpy: the worker's root holds no file of the grader's package, so
+        # student code that gets past the import guard finds no engine to import
+        import grader.worker as worker
     if os.geteuid() == 0 and config.get("uid") is not None:
         owner = (config["uid"], config["gid"])
         try:
@@ -157,7 +169,7 @@ def main(argv: list[str]) -> None:
             mount(None, "/", None, MS_REC | MS_PRIVATE)
             _become_child()
             _name_host()
-            private_root(config, owner)
+            private_root(config, owner, worker is not None)
         except OSError as e:
             print(f"grader: could not confine the worker: {e}", file=sys.stderr)
             os._exit(CONFINE_FAILED)
@@ -179,7 +191,7 @@ def main(argv: list[str]) -> None:
             _name_host()
             CELL["on"] += _NAMESPACES
             try:
-                private_root(config, None)
+                private_root(config, None, worker is not None)
                 CELL["on"] += _own_root(config)
             except OSError as e:
                 print(f"grader: the worker sees the whole file system ({e})", file=sys.stderr)
@@ -188,10 +200,9 @@ def main(argv: list[str]) -> None:
         no_new_privileges()
     os.environ["GRADER_CELL"] = json.dumps(CELL)
     os.chdir(cwd)
-    if command[:2] == ["-m", "grader.worker"]:
-        import runpy
-        sys.argv = ["grader.worker", *command[2:]]
-        runpy.run_module("grader.worker", run_name="__main__", alter_sys=True)
+    if worker is not None:
+        sys.argv = ["grader.worker"]
+        worker.main(["grader.worker", *command[2:]])
         return
     os.execv(command[0], command)
 

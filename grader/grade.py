@@ -18,7 +18,8 @@ import numpy as np
 
 from grader.checks import Case, NodeTestRun, Outcome, error_text, make_cases
 from grader.fingerprint import fingerprint
-from grader.graphcheck import graph_step, judge_grader_driver, judge_student_driver
+from grader.graphcheck import judge_grader_driver, judge_student_driver
+from grader.graphrun import GraphCase, driver_step
 from grader.imports import DEFAULT_FORBIDDEN
 from grader.imports import scan as scan_imports
 from grader.protocol import calls_in
@@ -425,24 +426,27 @@ class _Grading:
         self.graph_blocked = self._graph_blocked(graph, driver)
         in_flight, requests = None, []
         for label, concrete, inputs in _graph_cases(graph, self.assignment, rng):
-            sent = None
+            sent, case = None, None
             if not self.graph_blocked:
-                steps = [graph_step(concrete, inputs, self.assignment.nodes, driver)]
+                case = None if driver else GraphCase(concrete, inputs)
+                steps = [driver_step(concrete, self.assignment.nodes, inputs)] if driver else case.steps
                 out = self._outgoing(steps, requests)
-                if not out.small:  # as for node tests: a large request waits for every reply
-                    self._settle_graph_case(in_flight, graph, driver, outcome)
+                if not out.small or (case and case.multi):  # these wait until every reply is read
+                    self._settle_graph_case(in_flight, graph, outcome, requests)
                     in_flight = None
                 if not self.graph_blocked:
-                    sent = self._send((label, concrete, inputs), label, steps, out)
-            self._settle_graph_case(in_flight, graph, driver, outcome)
+                    sent = self._send((label, concrete, inputs, case), label, steps, out)
+            self._settle_graph_case(in_flight, graph, outcome, requests)
             in_flight = None
             if sent is None or self.graph_blocked:
                 if sent is not None:
                     self._drain(sent)  # sent before the case ahead of it blocked the graph
                 outcome.record(label, self.graph_blocked)
+            elif case and case.multi:  # its next requests need this one's results now
+                self._settle_graph_case(sent, graph, outcome, requests)
             else:
                 in_flight = sent
-        self._settle_graph_case(in_flight, graph, driver, outcome)
+        self._settle_graph_case(in_flight, graph, outcome, requests)
         self.tests.append(TestResult(
             name=f"graph {graph.id}: {graph.title}", number=f"{len(self.assignment.nodes) + 1}.{number}",
             max_score=graph.points, visibility=graph.settings.visibility, output=outcome.summary(),
@@ -450,19 +454,28 @@ class _Grading:
             group=f"{graph.id}: {graph.title}", check="graph", passed_cases=outcome.passed, total_cases=outcome.total,
             tags=["graph", graph.id], requests=requests))
 
-    def _settle_graph_case(self, sent: "_Sent | None", graph: GraphTest, driver: bool, outcome: Outcome) -> None:
+    def _settle_graph_case(self, sent: "_Sent | None", graph: GraphTest, outcome: Outcome,
+                           requests: list[int]) -> None:
+        """Read and judge one graph case (sending the follow-up requests of a case whose
+        expressions need the worker's results first)."""
         if sent is None:
             return
-        label, concrete, inputs = sent.work
+        label, concrete, inputs, case = sent.work
         if self._gone(sent):
             outcome.record(label, self.graph_blocked or "not run: the worker was restarted")
             return
         try:
             if sent.error is not None:
                 raise sent.error
-            (reply,) = self._collect(sent.pending, sent.steps)
-            judge = judge_student_driver if driver else judge_grader_driver
-            problem = judge(concrete, self.assignment.nodes, inputs, reply, graph.settings.tolerance)
+            results = self._collect(sent.pending, sent.steps)
+            if case is None:
+                problem = judge_student_driver(concrete, self.assignment.nodes, inputs, results[0],
+                                               graph.settings.tolerance)
+            else:
+                while (steps := case.take(results)) is not None:
+                    results = self._run(steps, requests)
+                problem = judge_grader_driver(concrete, self.assignment.nodes, inputs, case.outcome(),
+                                              graph.settings.tolerance)
         except WorkerFailure as e:
             outcome.record(label, _failure_text(e, f"graph {graph.id}"))
             self.graph_blocked = f"not run: an earlier case {'ran past the time limit' if e.kind == 'timeout' else 'failed'}"

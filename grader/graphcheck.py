@@ -9,29 +9,15 @@ and that a second backward does not double them.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Mapping
 
 import numpy as np
 
 from grader.checks import error_text
 from grader.diagnose import compare, fmt
-from grader.driver import constant_name
+from grader.graphrun import constant_name
 from grader.reference import Result, graph_result, node_result
 from grader.spec.model import GraphNode, GraphTest, NodeType, Tolerance
-
-
-def graph_step(graph: GraphTest, inputs: Mapping[str, np.ndarray], types: Mapping[str, NodeType],
-               driver: bool) -> dict:
-    """The worker step that runs ``graph`` on ``inputs``."""
-    nodes = [{"name": n.name, "type": n.type, "attrs": n.attributes, "args": n.args,
-              "expr": n.expression.text if n.expression is not None else None} for n in graph.nodes]
-    step: dict[str, Any] = {"do": "driver" if driver else "graph", "nodes": nodes,
-                            "inputs": dict(inputs), "output": graph.output, "where": f"graph {graph.id}"}
-    if driver:
-        used = {n.type for n in graph.nodes}
-        step["types"] = {name: {"inputs": [i.name for i in t.inputs], "attributes": t.attributes,
-                                "reference": t.reference.text} for name, t in types.items() if name in used}
-    return step
 
 
 def _call(node: GraphNode) -> str:

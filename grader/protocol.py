@@ -147,6 +147,6 @@ def calls_in(step: dict) -> int:
         for plan in step.get("perturb", []):
             count += 2 * (np.size(plan["steps"]) if "steps" in plan else int(plan.get("count", 0)))
         return max(1, count)
-    if kind in ("graph", "driver"):
-        return 2 * max(1, len(step.get("nodes", []))) + 4
+    if kind == "driver":
+        return 2 * max(1, len(step.get("vars", []))) + 4
     return 1

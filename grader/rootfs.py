@@ -73,13 +73,11 @@ _RANK = {"link": 0, "tmpfs": 0, "proc": 0, "folder": 1, "rw": 1, "device": 1, "b
 
 
 def interpreter_paths() -> list[str]:
-    """What this interpreter needs to run the worker: its installations, the folders on its
-    module path that hold installed packages, and the grader's own package (for an editable
-    install, that package folder alone, not the checkout around it)."""
-    import grader
-
+    """What this interpreter needs to run the worker: its installations and the folders on its
+    module path that hold installed packages. Not a checkout on the path (an editable
+    install's): the worker's modules are loaded before the root is entered."""
     prefixes = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)}
-    paths = set(prefixes) | {os.path.dirname(os.path.realpath(grader.__file__))}
+    paths = set(prefixes)
     for entry in sys.path:
         if not entry or not os.path.exists(entry):
             continue

@@ -10,7 +10,6 @@ unprivileged user (see ``confine``). ``protections`` says which of these are on.
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
 import pwd
@@ -28,14 +27,13 @@ from typing import Any
 
 from grader import cgroup
 from grader.capture import Capture
+from grader.processes import TIMEOUT_EXIT, become_subreaper, kill_all, processes, reap
 from grader.errors import GraderFault
 from grader.protocol import ProtocolError, encode, receive
 
 WORKER_USER = "bpgrader"       # slot k runs as bpgrader<k>: one user per concurrent grading
 MAX_SLOTS = 64
 LOCKS = Path(tempfile.gettempdir()) / "bpgrader-slots"
-PR_SET_CHILD_SUBREAPER = 36
-TIMEOUT_EXIT = 124  # the exit status of a worker whose watchdog ended a call past its limit
 START_SECONDS = 60.0  # for a worker to start and say it is ready, before any student code runs
 
 DEFAULT_LIMITS = {"call_seconds": 10.0, "total_seconds": 600.0, "cpu_seconds": 600,
@@ -126,43 +124,6 @@ def create_worker_users(count: int) -> None:
         _worker_user(slot)
 
 
-def become_subreaper() -> bool:
-    """Orphans of the worker (daemons that setsid and double-fork) become our children, so
-    they can be found and killed."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        return libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
-    except (OSError, AttributeError):
-        return False
-
-
-def processes() -> list[tuple[int, int, int, int]]:
-    """(pid, ppid, session id, uid) of every live process, from /proc (zombies are dead
-    already: they only wait for their parent to collect them)."""
-    found = []
-    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as f:
-                fields = f.read().rsplit(b")", 1)[1].split()
-            uid = os.stat(f"/proc/{entry}").st_uid
-        except (OSError, IndexError):
-            continue
-        if fields[0] in (b"Z", b"X"):
-            continue
-        found.append((int(entry), int(fields[1]), int(fields[3]), uid))
-    return found
-
-
-def kill_all(pids: list[int]) -> None:
-    for pid in pids:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-
-
 def sweep(uid: int | None) -> int:
     """Kill what the worker left behind: every process of the worker's user (as root), or
     every descendant of ours outside our own session (our orphans, thanks to the subreaper).
@@ -190,20 +151,6 @@ def sweep(uid: int | None) -> int:
         reap()
         time.sleep(0.005)
     return total
-
-
-def reap() -> bool:
-    """Collect exited children (orphans reparented to us) so they do not linger as zombies;
-    True if there was one."""
-    reaped = False
-    while True:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return reaped
-        if pid == 0:
-            return reaped
-        reaped = True
 
 
 class Sandbox:

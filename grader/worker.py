@@ -31,15 +31,11 @@ import _signal  # signal's C core: no enum conversions on every call of student 
 import numpy as np
 
 from grader.capture import marker
-from grader.driver import ContractError, NodeCallError, build_vars, run_graph
 from grader.imports import DEFAULT_FORBIDDEN, block
-from grader.nodes import reference_class
 from grader.protocol import ProtocolError, directions, read_message, write_message
-from grader.sandbox import TIMEOUT_EXIT, become_subreaper, kill_all, processes, reap
-from grader.spec.expr import parse_expression
-from grader.spec.model import Draw, GraphNode, GraphTest, Input, NodeType
+from grader.processes import TIMEOUT_EXIT, become_subreaper, kill_all, processes, reap
 
-ROOT = Path.cwd()
+ROOT = Path.cwd()  # the worker's folder, with the student's files (set again by main)
 CALL_SECONDS = 10.0
 
 
@@ -123,21 +119,6 @@ def _owner(where: str) -> str:
     return where.split(".")[0].split("(")[0]
 
 
-class Timed:
-    """A student node whose forward and backward each run under the per-call limit."""
-
-    def __init__(self, obj: Any, name: str):
-        self._obj, self._name = obj, name
-
-    def forward(self, *inputs: Any) -> Any:
-        with limited(f"{self._name}.forward"):
-            return self._obj.forward(*inputs)
-
-    def backward(self, grad_output: Any) -> Any:
-        with limited(f"{self._name}.backward"):
-            return self._obj.backward(grad_output)
-
-
 class StudentError(Exception):
     """Student code failed or returned something unusable; ``info`` goes into the reply."""
 
@@ -190,12 +171,13 @@ def as_gradients(result: Any, count: int, what: str) -> list[np.ndarray | None]:
     elif count == 1:
         entries = [result]
     else:
-        raise StudentError({"kind": "bad_return", "message": f"{what} returned a "
-                            f"{type(result).__name__}; it must return a tuple of {count} gradients"})
+        returned = "None" if result is None else f"a {type(result).__name__}"
+        raise StudentError({"kind": "bad_return", "message": f"{what} returned {returned}; it must "
+                            f"return a tuple of {count} gradients, one per input"})
     if len(entries) != count:
         raise StudentError({"kind": "bad_return", "message": f"{what} returned {len(entries)} "
-                            f"gradient{'s' if len(entries) != 1 else ''}; it must return {count}, "
-                            "one per forward input"})
+                            f"gradient{'s' if len(entries) != 1 else ''} for {count} inputs; it must "
+                            "return one per forward input"})
     return [None if e is None else to_array(e, f"{what}'s gradient {i + 1}") for i, e in enumerate(entries)]
 
 
@@ -207,6 +189,8 @@ class Worker:
         self.handles: dict[int, Any] = {}
         self.arity: dict[int, int] = {}
         self.inputs: dict[int, tuple[list, list]] = {}  # each instance's forward inputs, and copies
+        self.outputs: dict[int, np.ndarray] = {}  # what each instance's forward returned
+        self.returned: dict[int, list] = {}  # the gradients each instance's backward returned
 
     # -- loading -------------------------------------------------------------------------------
 
@@ -256,10 +240,11 @@ class Worker:
         return {"results": [self._step(step) for step in request["steps"]]}
 
     def _step(self, step: dict) -> dict:
+        where = step.get("where", step["do"])
         try:
             return {"ok": getattr(self, "_do_" + step["do"])(step)}
         except BaseException as e:  # a student's SystemExit must not end the worker
-            return {"error": describe_failure(e, step.get("where", step["do"]))}
+            return {"error": {"where": where, **describe_failure(e, where)}}
 
     def _class(self, cls_name: str) -> Any:
         cls = self.symbols.get(cls_name)
@@ -274,8 +259,8 @@ class Worker:
 
     def _do_new(self, step: dict) -> int:
         handle = step["as"]
-        self.handles.pop(handle, None)
-        self.inputs.pop(handle, None)
+        for held in (self.handles, self.inputs, self.outputs, self.returned):
+            held.pop(handle, None)
         self.arity[handle] = step["arity"]
         self.handles[handle] = self._new(step["cls"], step.get("attrs", {}))
         return handle
@@ -287,23 +272,58 @@ class Worker:
 
     def _do_forward(self, step: dict) -> dict:
         obj = self._instance(step)
-        originals = [np.array(x) for x in step["inputs"]]
+        originals = [self._wired(x) for x in step["inputs"]]
         inputs = [x.copy() for x in originals]
         self.inputs[step["handle"]] = (inputs, originals)
         with limited(step.get("where", "forward")):
             result = obj.forward(*inputs)
         out = to_array(result, "forward's output")
+        self.outputs[step["handle"]] = out
         return {"out": out, "modified": _modified(inputs, originals)}
 
     def _do_backward(self, step: dict) -> dict:
         obj = self._instance(step)
-        original = np.array(step["grad"])
+        original = self._wired(step["grad"])
         grad = original.copy()
         with limited(step.get("where", "backward")):
             result = obj.backward(grad)
         inputs, originals = self.inputs.get(step["handle"], ([], []))
-        return {"grads": as_gradients(result, self.arity[step["handle"]], "backward"),
-                "modified": _modified(inputs, originals), "grad_modified": bool(_modified([grad], [original]))}
+        grads = as_gradients(result, self.arity[step["handle"]], "backward")
+        self.returned[step["handle"]] = grads
+        reply = {"grads": grads, "modified": _modified(inputs, originals),
+                 "grad_modified": bool(_modified([grad], [original]))}
+        if isinstance(step["grad"], dict):
+            reply["upstream"] = original  # what the wiring added up, for the grader to judge
+        return reply
+
+    def _wired(self, value: Any) -> np.ndarray:
+        """An input or upstream gradient of a step: an array the grader sent, or, in a graph,
+        what an earlier step of student code gave (``$out``: the output of a handle's forward;
+        ``$grad``: the i-th gradient its backward returned; ``$ones``: ones shaped like an
+        output; ``$sum``: these added up, shaped like the output of ``like``). The grader
+        wires the student's nodes this way without sending any value of its own."""
+        if not isinstance(value, dict):
+            return np.array(value)
+        if "$out" in value or "$ones" in value:
+            out = self.outputs.get(value.get("$out", value.get("$ones")))
+            if out is None:
+                raise StudentError({"kind": "skipped", "message": "not run: a node before it in the graph failed"})
+            return out.copy() if "$out" in value else np.ones(out.shape)
+        if "$grad" in value:
+            handle, index = value["$grad"]
+            grads = self.returned.get(handle)
+            if grads is None:
+                raise StudentError({"kind": "skipped", "message": "not run: a node after it in the graph failed"})
+            return None if grads[index] is None else grads[index].astype(np.float64)
+        shape = self._wired({"$out": value["like"]}).shape
+        total = np.zeros(shape)
+        for part in value["$sum"]:
+            part = self._wired(part)
+            if part is not None and part.shape != shape:
+                raise StudentError({"kind": "skipped", "message": "not run: a gradient given to it has the wrong shape"})
+            if part is not None:
+                total = np.asarray(total + part)  # 0-d stays an array, not a numpy scalar
+        return total
 
     def _do_forward_many(self, step: dict) -> dict:
         """Forward of fresh instances on perturbed copies of the inputs (finite differences):
@@ -336,28 +356,18 @@ class Worker:
             return {"outs": np.stack(outs).astype(np.float64)}  # one array: one payload to send
         return {"outs": outs}
 
-    def _do_graph(self, step: dict) -> dict:
-        """The spec's graph on student nodes, run by the grader's driver."""
-        graph = _graph_from(step)
-        try:
-            run = run_graph(graph, lambda gn: Timed(self._new(gn.type, gn.attributes), gn.type),
-                            step["inputs"], to_array)
-        except NodeCallError as e:
-            node_type = next((n.type for n in graph.nodes if n.name == e.node), None) or e.node
-            if isinstance(e.error, ContractError):
-                e.error = StudentError({"kind": "bad_return", "message": str(e.error)})
-            where = f"{node_type}.{e.phase}"
-            info = describe_failure(e.error, where)
-            raise StudentError({"where": where, **info, "node": e.node, "phase": e.phase}) from None
-        return {"values": run.values, "grads": run.grads, "upstream": run.upstream, "returned": run.returned}
-
     def _do_driver(self, step: dict) -> dict:
-        """The student's topological_sort and backward on a graph of provided nodes."""
-        graph = _graph_from(step)
-        classes = {name: reference_class(_node_type(name, t)) for name, t in step["types"].items()}
-        env = build_vars(graph, lambda gn: classes[gn.type](**gn.attributes), step["inputs"])
+        """The student's topological_sort and backward on a graph of provided nodes, sent as
+        values and each node's Jacobians (see ``GivenNode``)."""
+        env: dict[str, Var] = {}
+        for entry in step["vars"]:
+            node = None
+            if entry.get("node") is not None:
+                node = _given_class(entry["node"]["type"])(np.array(entry["value"]), entry["node"]["jacobians"],
+                                                           [env[name].value.shape for name in entry["inputs"]])
+            env[entry["name"]] = Var(np.array(entry["value"]), tuple(env[name] for name in entry["inputs"]), node)
         names = {id(v): k for k, v in env.items()}
-        output = env[graph.output]
+        output = env[step["output"]]
         sort = self.symbols.get("topological_sort")
         reply: dict[str, Any] = {}
         if sort is not None:
@@ -402,21 +412,55 @@ def _shared_grads(env: dict) -> list[list[str]]:
     return pairs
 
 
-def _graph_from(step: dict):
-    """A GraphTest from a request's graph (nodes wired by name; expressions as text)."""
-    nodes = []
-    for n in step["nodes"]:
-        expression = parse_expression(n["expr"], n["args"]) if n.get("expr") else None
-        nodes.append(GraphNode(n["name"], n.get("type"), n["args"], n.get("attrs", {}), expression))
-    return GraphTest("request", "", [], nodes, step["output"], [], None, 0.0)
+class Var:
+    """The Var of a student's engine (``backprop-engine``): the four attributes of the
+    contract's ``graph.Var``, and no more."""
+
+    __slots__ = ("value", "grad", "inputs", "node")
+
+    def __init__(self, value: np.ndarray, inputs: tuple = (), node: Any = None):
+        self.value, self.grad, self.inputs, self.node = value, None, tuple(inputs), node
+
+    def __repr__(self) -> str:
+        kind = type(self.node).__name__ if self.node is not None else "leaf"
+        return f"Var({kind}, value={self.value!r})"
 
 
-def _node_type(name: str, spec: dict):
-    """A provided node type rebuilt from the request (its reference expression as text)."""
-    inputs = [Input(i, (), "float64", Draw("normal"), True) for i in spec["inputs"]]
-    scope = list(spec["inputs"]) + list(spec["attributes"])
-    reference = parse_expression(spec["reference"], scope, list(spec["attributes"]))
-    return NodeType(name, None, True, "", dict(spec["attributes"]), inputs, reference, [], None, [])
+class GivenNode:
+    """A node the assignment provides: its value came with the graph, and its backward is the
+    upstream gradient times its Jacobian for each input (computed by the grader at this
+    node's inputs), so no reference engine runs here. Like a hand-written node, it returns a
+    bare array for one input, and the upstream array itself where the Jacobian is the
+    identity (an Add returns ``grad_output, grad_output``)."""
+
+    def __init__(self, value: np.ndarray, jacobians: list, shapes: list[tuple]):
+        self._value, self._jacobians, self._shapes = value, jacobians, shapes
+
+    def forward(self, *inputs: Any) -> np.ndarray:
+        return self._value.copy()
+
+    def backward(self, grad_output: Any) -> Any:
+        g = np.asarray(grad_output, dtype=np.float64)
+        flat = np.broadcast_to(g, self._value.shape).reshape(-1)
+        grads = []
+        for jacobian, shape in zip(self._jacobians, self._shapes):
+            if jacobian is None:
+                grads.append(None)
+            elif isinstance(jacobian, str):  # "identity"
+                grads.append(g if g.shape == shape else flat.reshape(shape).copy())
+            else:
+                grads.append((flat @ jacobian).reshape(shape))
+        return grads[0] if len(grads) == 1 else tuple(grads)
+
+
+_GIVEN: dict[str, type] = {}
+
+
+def _given_class(name: str) -> type:
+    """A GivenNode class named like the node type (``type(var.node).__name__`` is "Mul")."""
+    if name not in _GIVEN:
+        _GIVEN[name] = type(name, (GivenNode,), {})
+    return _GIVEN[name]
 
 
 def _signature(target: Any, skip_self: bool) -> dict | None:
@@ -530,7 +574,11 @@ def _hidden_fd(fd: int) -> int:
 
 
 def main(argv: list[str]) -> None:
-    global CALL_SECONDS
+    """Serve the grader: ``argv`` is (name, fd in, fd out, call seconds, extra forbidden
+    modules as JSON). The launcher imports this module before it hides the grader's package
+    from the worker's root, then calls this in the worker's folder."""
+    global CALL_SECONDS, ROOT
+    ROOT = Path.cwd()
     fd_in, fd_out = _hidden_fd(int(argv[1])), _hidden_fd(int(argv[2]))
     CALL_SECONDS = float(argv[3]) if len(argv) > 3 else 10.0
     extra = json.loads(argv[4]) if len(argv) > 4 else []

@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from grader.driver import build_vars, run_graph
-from grader.nodes import reference_class
+from grader.graphrun import GraphCase, driver_step
 from grader.reference import graph_result, node_result
+from grader.worker import Worker
 
 from assignment_helpers import ROOT, assignment, cases, check_topological_order, graph_cases, load_module
 
@@ -64,47 +64,64 @@ def test_solution_node_matches_reference(name, node_name, index):
             assert np.array_equal(case[k], copies[k]), f"{test.title}: {k} was modified"
 
 
+def in_process(**symbols) -> Worker:
+    """The worker's own step runner, in this process, on these student symbols."""
+    worker = Worker()
+    worker.symbols.update(symbols)
+    return worker
+
+
 @pytest.mark.parametrize("name, graph_id",
                          [(n, g) for n in NODE_ASSIGNMENTS for g in assignment(n).graphs])
 def test_solution_graph_matches_reference(name, graph_id):
     a, module = solution(name)
     graph = a.graphs[graph_id]
-    make = lambda gn: getattr(module, gn.type)(**gn.attributes)
+    worker = in_process(**{t: getattr(module, t) for t in a.nodes})
     for graph, case in graph_cases(graph, a.nodes):
-        run = run_graph(graph, make, case)
+        run = GraphCase(graph, case)
+        steps = run.steps
+        while steps is not None:
+            steps = run.take(worker.run({"steps": steps})["results"])
+        outcome = run.outcome()
+        assert "ok" in outcome, outcome
         want = graph_result(graph, a.nodes, case)
         for key, value in want.grads.items():
-            close(run.grads[key], value, graph.settings.tolerance, f"{graph_id}: d{key}")
-        close(run.values[graph.output], want.output, graph.settings.tolerance, f"{graph_id}: output")
+            close(outcome["ok"]["grads"][key], value, graph.settings.tolerance, f"{graph_id}: d{key}")
+        close(outcome["ok"]["values"][graph.output], want.output, graph.settings.tolerance, f"{graph_id}: output")
 
 
 @pytest.mark.parametrize("graph_id", list(assignment("backprop-engine").graphs))
 def test_engine_solution_sorts_and_backpropagates_every_graph(graph_id):
     a = assignment("backprop-engine")
     engine = load_module(a.solution / "engine.py", extra_path=a.root)
+    worker = in_process(topological_sort=engine.topological_sort, backward=engine.backward)
     graph = a.graphs[graph_id]
-    classes = {name: reference_class(t) for name, t in a.nodes.items()}
-    make = lambda gn: classes[gn.type](**gn.attributes)
     for graph, case in graph_cases(graph, a.nodes):
-        env = build_vars(graph, make, case)
-        output = env[graph.output]
-        check_topological_order(engine.topological_sort(output), output)
+        reply = worker.run({"steps": [driver_step(graph, a.nodes, case)]})["results"][0]["ok"]
+        assert "order_error" not in reply and "?" not in reply["order"] and reply["order"][-1] == graph.output
         want = graph_result(graph, a.nodes, case)
-        for _ in range(2):  # a second call resets, not doubles
-            engine.backward(output)
+        assert len(reply["runs"]) == 2  # a second call resets, not doubles
+        for run in reply["runs"]:
             for key, value in want.grads.items():
-                close(env[key].grad, value, graph.settings.tolerance, f"{graph_id}: {key}.grad")
+                close(run[key], value, graph.settings.tolerance, f"{graph_id}: {key}.grad")
 
 
 def test_engine_solution_handles_deep_graphs():
     a = assignment("backprop-engine")
     engine = load_module(a.solution / "engine.py", extra_path=a.root)
     graph_module = load_module(a.root / "graph.py")
-    add = reference_class(a.nodes["Add"])
+
+    class Add:
+        def forward(self, x, y):
+            return x + y
+
+        def backward(self, grad_output):
+            return grad_output, grad_output
+
     x = graph_module.Var(np.array(1.0))
     var = x
     for _ in range(3000):
-        node = add()
+        node = Add()
         var = graph_module.Var(node.forward(var.value, x.value), (var, x), node)
     order = engine.topological_sort(var)
     check_topological_order(order, var)

@@ -95,7 +95,7 @@ NODE_PATHS = {
         "must return a tuple of 2 gradients"),
     "backward returns one gradient of two": (
         mul(backward="return (g * self.y,)"), "Mul.backward: backward returned 1 gradient for 2 inputs",
-        "backward returned 1 gradient; it must return 2"),
+        "backward returned 1 gradient for 2 inputs"),
     "backward returns None for an input": (
         mul(backward="return None, g * self.x"), "Mul's backward returned None for x", "dx is None"),
     "a gradient that is not an array": (

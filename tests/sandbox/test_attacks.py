@@ -31,7 +31,8 @@ import pytest
 import yaml
 
 from grader.gradescope import validation_errors
-from grader.sandbox import WORKER_USER, processes
+from grader.processes import processes
+from grader.sandbox import WORKER_USER
 from accounts import as_ordinary_user, give_to_ordinary_user, ordinary_user
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,7 +9,7 @@ import sys
 
 SCRIPT = r"""
 import os, sys, time
-from grader.sandbox import become_subreaper
+from grader.processes import become_subreaper
 from grader.worker import end_strays
 assert become_subreaper()
 read, write = os.pipe()

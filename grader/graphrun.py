@@ -1,0 +1,225 @@
+"""Graph tests driven from the grader: the worker requests of one case, and what came of them.
+
+The worker only calls student code. For a graph of the student's nodes (``GraphCase``),
+each node's constructor, forward and backward are steps of a request, wired together by
+reference: ``{"$out": h}`` is the output of an earlier forward, ``{"$grad": [h, i]}`` the
+i-th gradient an earlier backward returned, ``{"$sum": [...], "like": h}`` their sum where
+a value feeds several nodes. So the grader's driver (forward in topological order, then
+backward in reverse, gradients added up at branches) runs without any value of the
+grader's in the worker: no reference, no expression, no expected value. Nodes the graph
+computes with an expression run here, on the reference engine, between requests.
+
+For a student's own driver (``backprop-engine``, ``driver_step``), the request holds the
+graph as values and, for each provided node, its Jacobians at its inputs: the worker links
+them into Vars whose nodes' backward multiplies by the Jacobian.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator, Mapping
+
+import numpy as np
+
+from grader.diagnose import shape_message
+from grader.engine import Var, as_array, backward
+from grader.spec.model import GraphNode, GraphTest, NodeType
+
+
+def constant_name(node: GraphNode, index: int) -> str:
+    """The name of the leaf Var holding a number wired into a node (``Mul(s, -1)``)."""
+    return f"{node.name}#{index}"
+
+
+def _arg_value(arg: Any, values: Mapping[str, np.ndarray]) -> np.ndarray:
+    return values[arg] if isinstance(arg, str) else np.asarray(float(arg))
+
+
+class GraphCase:
+    """One case of a graph on the student's nodes. ``steps`` is the first request; give its
+    results to ``take``, which returns the next request's steps or None; then ``outcome``
+    is what the judge reads: ``{"ok": {values, grads, upstream, returned}}``, or
+    ``{"error": ...}`` naming the first node that failed."""
+
+    def __init__(self, graph: GraphTest, inputs: Mapping[str, Any]):
+        self.graph = graph
+        self.values: dict[str, np.ndarray] = {name: as_array(v) for name, v in inputs.items()}
+        self.handles = {node.name: k for k, node in enumerate(graph.nodes) if node.expression is None}
+        self.upstream: dict[str, np.ndarray] = {}
+        self.returned: dict[str, list[np.ndarray | None]] = {}
+        self.error: dict | None = None
+        self.multi = any(node.expression is not None for node in graph.nodes)  # more than one request
+        self._plan = self._requests()
+        self.steps: list[dict] | None = next(self._plan, None)
+
+    def take(self, results: list[dict]) -> list[dict] | None:
+        """Read the results of the last request; the next request's steps, or None at the end."""
+        self._read(self.steps, results)
+        self.steps = None if self.error is not None else next(self._plan, None)
+        return self.steps
+
+    def outcome(self) -> dict:
+        if self.error is not None:
+            return {"error": self.error}
+        nodes = {node.name for node in self.graph.nodes}
+        grads = {name: np.zeros(np.shape(v)) for name, v in self.values.items() if name not in nodes}
+        grads[self.graph.output] = np.ones(np.shape(self.values[self.graph.output]))
+        for node in self.graph.nodes:
+            grads[node.name] = self.upstream[node.name]
+            for arg, g in zip(node.args, self.returned[node.name]):
+                if isinstance(arg, str) and arg not in nodes and g is not None:
+                    grads[arg] = np.asarray(grads[arg] + g)
+        return {"ok": {"values": self.values, "grads": grads, "upstream": self.upstream, "returned": self.returned}}
+
+    # -- planning -----------------------------------------------------------------------------------
+
+    def _requests(self) -> Iterator[list[dict]]:
+        """The requests, in order; each ``yield`` waits for the last one's results. A request
+        ends where an expression needs what student code gave (a value going forward, a
+        gradient coming back)."""
+        graph, batch, waiting = self.graph, [], set()  # waiting: nodes whose results are not back
+        expressions: dict[str, tuple[Var, dict[str, Var]]] = {}
+        for node in graph.nodes:
+            if node.expression is None:
+                h = self.handles[node.name]
+                batch.append({"do": "new", "cls": node.type, "attrs": node.attributes, "as": h,
+                              "arity": len(node.args), "where": f"{node.type}.__init__"})
+                batch.append({"do": "forward", "handle": h, "where": f"{node.type}.forward",
+                              "inputs": [{"$out": self.handles[a]} if a in self.handles else _arg_value(a, self.values)
+                                         for a in node.args]})
+                waiting.add(node.name)
+                continue
+            if waiting & set(node.args):
+                yield batch
+                batch, waiting = [], set()
+            leaves = {a: Var(self.values[a]) for a in node.args if isinstance(a, str)}
+            out = node.expression.evaluate(leaves)
+            self.values[node.name] = out.value
+            expressions[node.name] = (out, leaves)
+        parts: dict[str, list] = {name: [] for name in [*self.values, *self.handles]}
+        output = graph.output
+        parts[output].append({"$ones": self.handles[output]} if output in self.handles
+                             else np.ones(np.shape(self.values[output])))
+        for node in reversed(graph.nodes):
+            if node.expression is None:
+                h = self.handles[node.name]
+                batch.append({"do": "backward", "handle": h, "where": f"{node.type}.backward",
+                              "grad": {"$sum": parts[node.name], "like": h}})
+                waiting.add(node.name)
+                for i, arg in enumerate(node.args):
+                    if isinstance(arg, str):
+                        parts[arg].append({"$grad": [h, i]})
+                continue
+            if any(isinstance(p, dict) and self._handle_name(p.get("$grad", [p.get("$ones")])[0]) in waiting
+                   for p in parts[node.name]):
+                yield batch
+                batch, waiting = [], set()
+            upstream = np.zeros(np.shape(self.values[node.name]))
+            for part in parts[node.name]:
+                g = self._resolved(part)
+                if g is not None:
+                    upstream = upstream + g
+            out, leaves = expressions[node.name]
+            pulled = backward(out, upstream)
+            self.upstream[node.name] = upstream
+            self.returned[node.name] = [pulled.get(id(leaves[a])) if isinstance(a, str) else None for a in node.args]
+            for arg, g in zip(node.args, self.returned[node.name]):
+                if isinstance(arg, str) and g is not None:
+                    parts[arg].append(np.asarray(g))
+        if batch:
+            yield batch
+
+    def _handle_name(self, handle: int) -> str:
+        return self.graph.nodes[handle].name
+
+    def _resolved(self, part: Any) -> np.ndarray | None:
+        """A part of an upstream gradient, as the grader now knows it (after the results of
+        the request that made it)."""
+        if not isinstance(part, dict):
+            return part
+        if "$ones" in part:
+            return np.ones(np.shape(self.values[self._handle_name(part["$ones"])]))
+        handle, index = part["$grad"]
+        return self.returned[self._handle_name(handle)][index]
+
+    # -- results ------------------------------------------------------------------------------------
+
+    def _read(self, steps: list[dict], results: list[dict]) -> None:
+        """Take the results of one request in the order its steps ran; the first failure
+        (an exception, an input changed in place, a gradient of the wrong shape) becomes the
+        case's error, as the driver would have stopped there."""
+        for step, result in zip(steps, results):
+            if self.error is not None:
+                return
+            node = self.graph.nodes[step.get("handle", step.get("as"))]
+            phase = {"new": "__init__"}.get(step["do"], step["do"])
+            if "error" in result:
+                self._fail(node, phase, result["error"])
+                continue
+            ok = result["ok"]
+            if step["do"] == "forward":
+                self.values[node.name] = np.asarray(ok["out"])
+                self._modified(node, phase, ok["modified"])
+            elif step["do"] == "backward":
+                self.upstream[node.name] = np.asarray(ok["upstream"])
+                self.returned[node.name] = list(ok["grads"])
+                self._modified(node, phase, ok["modified"])
+                for arg, g in zip(node.args, ok["grads"]):
+                    if self.error is None and isinstance(arg, str) and g is not None and \
+                            np.shape(g) != np.shape(self.values[arg]):
+                        self._fail(node, phase, {"kind": "bad_return", "message": shape_message(
+                            np.asarray(g), self.values[arg], f"the gradient for {arg}")})
+
+    def _modified(self, node: GraphNode, phase: str, modified: list[int]) -> None:
+        if modified and self.error is None:
+            names = [a if isinstance(a, str) else "a constant" for a in node.args]
+            self._fail(node, phase, {"kind": "bad_return", "message": f"{phase} modified its input "
+                                     f"{names[modified[0]]} in place; work on a copy (e.g. x = x.copy())"})
+
+    def _fail(self, node: GraphNode, phase: str, error: dict) -> None:
+        self.error = {**error, "where": f"{node.type}.{phase}", "node": node.name, "phase": phase}
+
+
+def driver_step(graph: GraphTest, types: Mapping[str, NodeType], inputs: Mapping[str, Any]) -> dict:
+    """The worker step that runs the student's ``topological_sort`` and ``backward`` on
+    ``graph``: every Var in order (inputs, constants wired into nodes, nodes) with its value,
+    and for each node its type and its Jacobians with respect to its inputs."""
+    from grader.reference import graph_vars
+
+    env = graph_vars(graph, types, inputs)
+    entries = [{"name": name, "value": env[name].value, "inputs": []} for name in inputs]
+    for node in graph.nodes:
+        args = []
+        for i, arg in enumerate(node.args):
+            if isinstance(arg, str):
+                args.append(arg)
+            else:
+                args.append(constant_name(node, i))
+                entries.append({"name": args[-1], "value": np.asarray(float(arg)), "inputs": []})
+        values = [_arg_value(a, {n: v.value for n, v in env.items()}) for a in node.args]
+        entries.append({"name": node.name, "value": env[node.name].value, "inputs": args,
+                        "node": {"type": node.type, "jacobians": jacobians(types[node.type], node.attributes, values)}})
+    return {"do": "driver", "vars": entries, "output": graph.output, "where": f"graph {graph.id}"}
+
+
+def jacobians(node_type: NodeType, attributes: Mapping[str, Any], values: list[np.ndarray]) -> list:
+    """The Jacobian of a node's output with respect to each input at these values, as a
+    matrix (output entries by input entries), "identity" where it is one, None for an
+    integer input."""
+    leaves = {inp.name: Var(as_array(v)) for inp, v in zip(node_type.inputs, values)}
+    out = node_type.reference.evaluate({**node_type.attributes, **attributes, **leaves})
+    rows: list[list[np.ndarray]] = [[] for _ in leaves]
+    for k in range(out.value.size):
+        seed = np.zeros(out.value.size)
+        seed[k] = 1.0
+        pulled = backward(out, seed.reshape(out.value.shape))
+        for j, leaf in enumerate(leaves.values()):
+            rows[j].append(np.ravel(pulled.get(id(leaf), np.zeros(leaf.value.shape))))
+    result: list = []
+    for leaf, row in zip(leaves.values(), rows):
+        if leaf.value.dtype.kind in "iu":
+            result.append(None)
+            continue
+        matrix = np.array(row).reshape(out.value.size, leaf.value.size)
+        same = matrix.shape[0] == matrix.shape[1] and leaf.value.shape == out.value.shape
+        result.append("identity" if same and np.array_equal(matrix, np.eye(matrix.shape[0])) else matrix)
+    return result

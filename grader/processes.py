@@ -1,0 +1,66 @@
+"""Processes on this machine, as the sandbox and the worker both need them: listing them from
+/proc, killing and reaping them, and becoming the "subreaper" that orphans come back to.
+
+A module of its own, so that the worker (which uses it between node types) loads nothing of
+the grader's side of the sandbox.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+
+PR_SET_CHILD_SUBREAPER = 36
+TIMEOUT_EXIT = 124  # the exit status of a worker whose watchdog ended a call past its limit
+
+
+def become_subreaper() -> bool:
+    """Orphans of the worker (daemons that setsid and double-fork) become our children, so
+    they can be found and killed."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def processes() -> list[tuple[int, int, int, int]]:
+    """(pid, ppid, session id, uid) of every live process, from /proc (zombies are dead
+    already: they only wait for their parent to collect them)."""
+    found = []
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+            uid = os.stat(f"/proc/{entry}").st_uid
+        except (OSError, IndexError):
+            continue
+        if fields[0] in (b"Z", b"X"):
+            continue
+        found.append((int(entry), int(fields[1]), int(fields[3]), uid))
+    return found
+
+
+def kill_all(pids: list[int]) -> None:
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def reap() -> bool:
+    """Collect exited children (orphans reparented to us) so they do not linger as zombies;
+    True if there was one."""
+    reaped = False
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return reaped
+        if pid == 0:
+            return reaped
+        reaped = True
