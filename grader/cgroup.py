@@ -58,7 +58,13 @@ def _v1(name: str, memory_mb: int, processes: int) -> list[str]:
         return []
     group = ROOT / "memory" / memory.lstrip("/") / name
     group.mkdir(exist_ok=True)
-    _write(group / "memory.limit_in_bytes", memory_mb << 20)
+    try:
+        _write(group / "memory.limit_in_bytes", memory_mb << 20)
+    except OSError:
+        # a group reused with a larger budget than last time: memory+swap may not be below
+        # memory alone, so it is raised first
+        _write(group / "memory.memsw.limit_in_bytes", memory_mb << 20)
+        _write(group / "memory.limit_in_bytes", memory_mb << 20)
     try:
         _write(group / "memory.memsw.limit_in_bytes", memory_mb << 20)  # no swapping past it
     except OSError:
