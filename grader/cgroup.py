@@ -58,7 +58,13 @@ def _v1(name: str, memory_mb: int, processes: int) -> list[str]:
         return []
     group = ROOT / "memory" / memory.lstrip("/") / name
     group.mkdir(exist_ok=True)
-    _write(group / "memory.limit_in_bytes", memory_mb << 20)
+    try:
+        _write(group / "memory.limit_in_bytes", memory_mb << 20)
+    except OSError:
+        # a group reused with a larger budget than last time: memory+swap may not be below
+        # memory alone, so it is raised first
+        _write(group / "memory.memsw.limit_in_bytes", memory_mb << 20)
+        _write(group / "memory.limit_in_bytes", memory_mb << 20)
     try:
         _write(group / "memory.memsw.limit_in_bytes", memory_mb << 20)  # no swapping past it
     except OSError:
@@ -95,3 +101,22 @@ def _v2(name: str, memory_mb: int, processes: int) -> list[str]:
 def _write(path: Path, value) -> None:
     with open(path, "w") as f:
         f.write(str(value))
+
+
+def oom_kills(procs_files: list[str]) -> int:
+    """How many processes the kernel has ended in these cgroups for want of memory (v1's
+    ``memory.oom_control``, v2's ``memory.events``): a worker that dies while this count grows
+    ran out of memory rather than crashed."""
+    total = 0
+    for procs in procs_files:
+        group = Path(procs).parent
+        for name in ("memory.oom_control", "memory.events"):
+            try:
+                text = (group / name).read_text()
+            except OSError:
+                continue
+            for line in text.splitlines():
+                key, _, value = line.partition(" ")
+                if key == "oom_kill" and value.strip().isdigit():
+                    total += int(value)
+    return total

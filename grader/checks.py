@@ -408,4 +408,8 @@ def error_text(error: dict) -> str:
         return f"{where}: {error['message']}" if kind == "bad_return" else error["message"]
     frames = error.get("frames") or []
     trace = ("\n      " + "\n      ".join(frames)) if frames else ""
+    if kind == "memory":
+        limit = error.get("limit_mb")
+        bound = f"the limit is {limit} MB per process" if isinstance(limit, int) else "no limit was set"
+        return f"{where} ran out of memory ({bound}): {error.get('message', 'MemoryError')}{trace}"
     return f"{where} raised {error.get('message', 'an error')}{trace}"

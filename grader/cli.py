@@ -176,19 +176,28 @@ def check(folder: str, node: str | None, as_json: bool) -> None:
 @click.argument("assignment", type=click.Path(path_type=str))
 @click.option("-o", "--out", default="autograder.zip", show_default=True, type=click.Path(path_type=str),
               help="The zip to write.")
-def autograder(assignment: str, out: str) -> None:
+@click.option("--memory", "memory_mb", type=click.IntRange(min=1), metavar="MB",
+              help="Memory of the Gradescope container the zip runs in (default: Gradescope's, 768).")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+              help="The autograder timeout set in Gradescope (default: Gradescope's, 600).")
+def autograder(assignment: str, out: str, memory_mb: int | None, timeout: float | None) -> None:
     """Build the Gradescope autograder zip of an assignment.
 
     The zip holds setup.sh and run_autograder at its root, the full spec (hidden tests too),
     the grader as a wheel of exactly this installed version, and pinned requirements; nothing
-    from solutions/. Upload it as the assignment's autograder.
+    from solutions/. Upload it as the assignment's autograder. Warns (and still writes the
+    zip) about each limit of the spec that does not fit the container: past the container's
+    limits Gradescope ends everything and students see no results.
     """
     from grader.autograder import build_autograder
 
     try:
-        result = build_autograder(assignment, out)
+        container = {k: v for k, v in (("memory_mb", memory_mb), ("timeout", timeout)) if v is not None}
+        result = build_autograder(assignment, out, **container)
     except Exception as e:
         _fail(e)
+    for warning in result.warnings:
+        click.echo(str(warning), err=True)
     click.echo(f"wrote {result.path}: {', '.join(result.files)}")
 
 

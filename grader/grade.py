@@ -256,7 +256,9 @@ class _Grading:
             return
         run = sent.work
         name = run.node.name
-        if sent.replies is None and (name in self.blocked or self._gone(sent)):
+        # a test whose own request failed (ran past the total time, or the worker died under
+        # it) is judged by that failure below, not as a test that was left unread
+        if sent.replies is None and sent.error is None and (name in self.blocked or self._gone(sent)):
             self._drain(sent)
             why = self.blocked.get(name, "not run: the worker was restarted")
             self.tests.extend(self._results(run, self._all_failed(_checks_of(run), run.cases, why), sent.label))
@@ -552,7 +554,9 @@ def _graph_cases(graph: GraphTest, assignment: Assignment, rng: np.random.Genera
 
 def _failure_text(e: WorkerFailure, what: str) -> str:
     if e.kind == "total":
-        return "not run: the submission ran past its total time limit"
+        return f"not run: {e.message}"
+    if e.kind == "memory":
+        return f"{what} {e.message}"
     if e.kind == "timeout":
         return f"{what} ran past the time limit; is there an endless loop?"
     if e.kind == "crash":

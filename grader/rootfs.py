@@ -35,7 +35,8 @@ _KEPT_FLAGS = {1: MS_RDONLY, 2: MS_NOSUID, 4: MS_NODEV, 8: MS_NOEXEC, 16: 16, 64
 SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
 DEVICES = ("null", "zero", "full", "random", "urandom")
 SCRATCH = ("/tmp", "/var/tmp", "/dev/shm")
-SCRATCH_SIZE = "64m"
+SCRATCH_MB = 8  # each of /tmp, /var/tmp and /dev/shm: held in memory, so counted in the memory budget
+SCRATCH_SIZE = f"{SCRATCH_MB}m"
 
 libc = ctypes.CDLL(None, use_errno=True)
 _PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "riscv64": 41, "i686": 217, "i386": 217, "armv7l": 218,

@@ -36,8 +36,12 @@ MAX_SLOTS = 64
 LOCKS = Path(tempfile.gettempdir()) / "bpgrader-slots"
 START_SECONDS = 60.0  # for a worker to start and say it is ready, before any student code runs
 
-DEFAULT_LIMITS = {"call_seconds": 10.0, "total_seconds": 600.0, "cpu_seconds": 600,
-                  "memory_mb": 4096, "processes": 64, "file_mb": 16, "disk_mb": 256, "open_files": 256,
+# Chosen to fit Gradescope's default container (768 MB, 0.5 vCPU, 10 minutes) with room for
+# the grader itself, so the grader's limits fire first and a results.json is always written
+# (``grader.autograder.container_fit`` holds the arithmetic; README, "Limits and Gradescope's
+# container", the measurements).
+DEFAULT_LIMITS = {"call_seconds": 10.0, "total_seconds": 540.0, "cpu_seconds": 540,
+                  "memory_mb": 512, "processes": 64, "file_mb": 16, "disk_mb": 64, "open_files": 256,
                   "output_kb": 64}
 
 
@@ -168,9 +172,11 @@ class Sandbox:
         except OSError as e:
             raise GraderFault(f"no user account to run student code as: {e}") from None
         self.cgroups: list[str] = []
+        self._oom_kills = 0  # the cgroup's count of OOM kills so far (see _crashed)
         if self.account is not None:
             self.cgroups = cgroup.prepare(pwd.getpwuid(self.account[0]).pw_name,
                                           int(self.limits["memory_mb"]), int(self.limits["processes"]))
+            self._oom_kills = cgroup.oom_kills(self.cgroups)
         self.subreaper = self.account is None and become_subreaper()
         self.folder: Path | None = None
         self.hide = [str(Path(p).resolve()) for p in hide if Path(p).exists()]
@@ -391,7 +397,7 @@ class Sandbox:
         (a small one) and judge the last."""
         out = message if isinstance(message, Outgoing) else self.outgoing(message, calls)
         if self.time_left() <= 0:
-            raise WorkerFailure("total", "the submission ran past its total time limit")
+            raise WorkerFailure("total", self._past_total())
         if self.proc is None:
             self.start()
         try:
@@ -423,12 +429,14 @@ class Sandbox:
             if watchdog:
                 raise WorkerFailure("timeout", "") from None
             if e.kind == "timeout" and self.time_left() <= 0:
-                raise WorkerFailure("total", "the submission ran past its total time limit") from None
+                raise WorkerFailure("total", self._past_total()) from None
+            if e.kind == "crash":
+                raise self._crashed() from None
             raise
         except ProtocolError as e:
             self.kill()
             if "closed" in str(e):
-                raise WorkerFailure("crash", self._death()) from None
+                raise self._crashed() from None
             raise WorkerFailure("protocol", f"the worker's reply was garbled ({e})") from None
         if not isinstance(reply, dict):
             self.kill()
@@ -437,7 +445,7 @@ class Sandbox:
             self.isolated = False  # the loaded worker itself is still there, untouched
             if reply["child_ended"] == TIMEOUT_EXIT:
                 raise WorkerFailure("timeout", "")
-            raise WorkerFailure("crash", self._death())
+            raise self._crashed()
         return reply
 
     def _await_ready(self) -> None:
@@ -475,6 +483,21 @@ class Sandbox:
 
     def _death(self) -> str:
         return "the worker process ended unexpectedly (it crashed, or student code exited it)"
+
+    def _crashed(self) -> WorkerFailure:
+        """How to report a worker that died: ended by the kernel for want of memory when its
+        cgroup counted a new OOM kill, otherwise a crash."""
+        if self.cgroups:
+            from grader import cgroup
+            kills = cgroup.oom_kills(self.cgroups)
+            new, self._oom_kills = kills > self._oom_kills, kills
+            if new:
+                return WorkerFailure("memory", f"ran out of memory: the limit is {self.limits['memory_mb']:g} MB "
+                                               "for all of its processes together")
+        return WorkerFailure("crash", self._death())
+
+    def _past_total(self) -> str:
+        return f"the submission ran past its total time limit of {self.limits['total_seconds']:g} s"
 
     def _write(self, data: bytes, deadline: float) -> None:
         view = memoryview(data)

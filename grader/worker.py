@@ -139,7 +139,17 @@ def describe_failure(error: BaseException, where: str) -> dict[str, Any]:
     message = f"{type(error).__name__}: {error}".strip().rstrip(":")
     if len(message) > 500:
         message = message[:497] + "..."
-    return {"kind": kind, "where": where, "message": message, "frames": lines[-8:]}
+    reply = {"kind": kind, "where": where, "message": message, "frames": lines[-8:]}
+    if isinstance(error, MemoryError):
+        reply.update(kind="memory", limit_mb=_memory_limit_mb())
+    return reply
+
+
+def _memory_limit_mb() -> int | None:
+    """This process's address-space limit (the spec's ``memory_mb``), for a MemoryError's
+    message; None when there is none."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    return None if soft == resource.RLIM_INFINITY else soft >> 20
 
 
 def _is_student(filename: str) -> bool:

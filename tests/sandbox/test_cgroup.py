@@ -48,3 +48,21 @@ def test_the_worker_runs_inside_its_group(small_group, tmp_path):
     results = grade_submission(ROOT / "assignments" / "scalar-graphs", folder, node="Add")
     assert results.score == results.max_score > 0
     assert any("cgroup" in p for p in results.extra["protections"])
+
+
+def test_a_group_reused_with_a_larger_budget_gets_it():
+    """One group per worker user, reused by the next grading, whose spec may allow more."""
+    name = "bpgrader-test-regrow"
+    if not cgroup.prepare(name, 128, 16):
+        pytest.skip("no writable cgroup hierarchy here (needs root)")
+    procs = cgroup.prepare(name, 512, 16)
+    try:
+        assert procs
+        group = Path(procs[0]).parent
+        if (group / "memory.limit_in_bytes").exists():
+            assert int((group / "memory.limit_in_bytes").read_text()) == 512 << 20
+        else:
+            assert int((group / "memory.max").read_text()) == 512 << 20
+    finally:
+        for path in procs:
+            Path(path).parent.rmdir()
