@@ -130,8 +130,7 @@ def private_root(config: dict, owner: tuple[int, int] | None, worker_loaded: boo
     needed = interpreter_paths() + list(config.get("needed", []))
     if not worker_loaded:  # a command that runs the grader itself (tests run it as a student would)
         needed.append(os.path.dirname(os.path.realpath(__file__)))
-    steps = plan(needed, hidden, cwd,
-                 writable=config.get("writable", []))
+    steps = plan(needed, hidden, cwd, writable=config.get("writable", []))
     try:
         build(ROOT_MOUNT, steps, files, disk_mb=disk_mb, owner=owner)
     except OSError:

@@ -10,7 +10,7 @@ from grader.graphrun import GraphCase, driver_step
 from grader.reference import graph_result, node_result
 from grader.worker import Worker
 
-from assignment_helpers import ROOT, assignment, cases, check_topological_order, graph_cases, load_module
+from assignment_helpers import assignment, cases, check_topological_order, graph_cases, load_module
 
 NODE_ASSIGNMENTS = ["scalar-graphs", "vector-layers"]
 
