@@ -27,6 +27,7 @@ def _fail(error: Exception) -> None:
 
     if isinstance(error, GraderFault):
         click.echo(f"grade: the grader could not grade: {error.cause}", err=True)
+        click.echo("(a problem of the grader or its installation, not of the code being graded)", err=True)
         details = error.details.strip().splitlines()
         if details and not (len(details) == 1 and details[0].strip() in error.cause):  # not said twice
             click.echo("its worker printed:", err=True)
