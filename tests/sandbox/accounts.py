@@ -38,13 +38,19 @@ def ordinary_user() -> tuple[int, int] | None:
 
 
 def as_ordinary_user(command: list[str], cwd: str, *, needed: list[str] = (), writable: list[str] = ()) -> list[str]:
-    """``command`` to be run as the ordinary user, with these folders in its view."""
+    """``command`` to be run as the ordinary user, with these folders in its view. Its
+    temporary files go to a folder on disk (TMPDIR), as on a laptop, not to the launcher's
+    small private /tmp."""
     if os.geteuid() != 0:
         return command
     uid, gid = ordinary_user()
-    config = {"uid": uid, "gid": gid, "needed": list(needed), "writable": list(writable), "hide": [],
+    tmp = os.path.join(writable[0] if writable else cwd, ".tmp-of-the-ordinary-user")
+    os.makedirs(tmp, exist_ok=True)
+    os.chown(tmp, uid, gid)
+    config = {"uid": uid, "gid": gid, "needed": list(needed), "writable": [*writable, tmp], "hide": [],
               "limits": {}, "cwd": cwd}
-    return [sys.executable, "-I", "-m", "grader.confine", json.dumps(config), "--", *command]
+    return [sys.executable, "-I", "-m", "grader.confine", json.dumps(config), "--", "/usr/bin/env",
+            f"TMPDIR={tmp}", *command]
 
 
 def give_to_ordinary_user(*paths, skip: tuple[str, ...] = ()) -> None:
