@@ -96,10 +96,10 @@ def batch_throughput(count: int, tmp: Path) -> dict[int, float]:
 
 
 def calls_per_check() -> list[tuple[str, str]]:
-    from grader.checks import DIRECTIONS, PER_ELEMENT_MAX
+    from grader.numeric import DIRECTIONS, PER_ELEMENT_MAX
     return [("forward", "1 forward"), ("backward", "1 backward (after its own forward)"),
             ("numeric", f"2 forwards per element of each graded input up to {PER_ELEMENT_MAX} elements; "
-                        f"{2 * DIRECTIONS} per larger input, whatever its size"),
+                        f"{2 * DIRECTIONS} per larger input, whatever its size; 2 more at the case's own inputs"),
             ("no_mutation", "none (reads the inputs the forward and backward calls were given)"),
             ("independence", "2 forwards and 2 backwards on two more instances"),
             ("graph", "1 forward and 1 backward per node")]

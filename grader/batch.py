@@ -29,6 +29,7 @@ import yaml
 
 from grader.errors import GraderError, GraderFault
 from grader.gradescope import json_number
+from grader.results import printable
 
 MAX_EXPORT_BYTES = 2 << 30
 
@@ -249,7 +250,7 @@ def terminal_progress(stream=sys.stderr) -> Callable[[int, int, str], None] | No
     def show(done: int, total: int, name: str) -> None:
         width = 30
         filled = width * done // max(total, 1)
-        stream.write(f"\r[{'=' * filled}{' ' * (width - filled)}] {done}/{total} {name[:30]:<30}")
+        stream.write(f"\r[{'=' * filled}{' ' * (width - filled)}] {done}/{total} {printable(name)[:30]:<30}")
         if done == total:
             stream.write("\n")
         stream.flush()

@@ -2,12 +2,11 @@
 
 Per case: forward against the reference; backward against the reference VJP for a random
 upstream gradient; backward against central differences of the student's own forward
-(per element for small inputs, along a few random directions for large ones, so the cost
-does not grow with the parameter count); inputs and grad_output left unmodified; and two
-instances used at once (both forwards, then both backwards). Range tests compare outputs
-and gradients at large inputs too (``rangecheck``). A node without a reference is compared
-with its examples' outputs and gradients; its random cases have nothing to compare with,
-so forward and backward do not count them (unless they give NaN or inf).
+(``numeric``); inputs and grad_output left unmodified; and two instances used at once (both
+forwards, then both backwards). Range tests compare outputs and gradients at large inputs
+too (``rangecheck``). A node without a reference is compared with its examples' outputs and
+gradients; its random cases have nothing to compare with, so forward and backward do not
+count them (unless they give NaN or inf).
 """
 
 from __future__ import annotations
@@ -17,22 +16,13 @@ from typing import Any
 
 import numpy as np
 
+from grader import numeric
 from grader.diagnose import compare, fmt
 from grader.draw import bind_dims, draw_case, example_case
-from grader.protocol import directions
+from grader.outcome import NotCompared, Outcome
 from grader.rangecheck import judge_range
 from grader.reference import Result, example_result, node_result
 from grader.spec.model import Example, NodeTest, NodeType
-
-NUMERIC_RTOL, NUMERIC_ATOL = 1e-4, 1e-6
-PER_ELEMENT_MAX = 64     # inputs up to this size get per-element differences
-DIRECTIONS = 3           # random directions for larger inputs
-STEP = 1e-5              # relative finite-difference step
-
-
-class NotCompared(str):
-    """A check's answer for a case that has nothing to compare with: not counted, and said."""
-
 
 NO_REFERENCE = NotCompared("random cases, with no reference to compare with")
 NO_OUTPUT = NotCompared("examples that give no output")
@@ -51,46 +41,6 @@ class Case:
     ignores_upstream: Result | None = None
     replies: dict[str, Any] = field(default_factory=dict)
     example: Example | None = None
-
-
-@dataclass
-class Outcome:
-    """How one check did over a test's cases."""
-
-    check: str
-    passed: int = 0
-    total: int = 0
-    failures: list[tuple[str, str]] = field(default_factory=list)  # (case label, problem)
-    skipped: dict[str, int] = field(default_factory=dict)  # why a case was not compared: how many
-
-    def record(self, label: str, problem: str | None) -> None:
-        if isinstance(problem, NotCompared):
-            self.skipped[problem] = self.skipped.get(problem, 0) + 1
-            return
-        self.total += 1
-        if problem is None:
-            self.passed += 1
-        else:
-            self.failures.append((label, problem))
-
-    def summary(self, shown: int = 2) -> str:
-        """Empty when every case passed and each was compared; what was not compared when
-        some were not (never "all passed" for a check that compared nothing); else the count
-        and the first problems (once each)."""
-        not_compared = "; ".join(f"{why} ({n})" for why, n in self.skipped.items())
-        if not self.total and not_compared:
-            return f"Nothing was compared: {not_compared}."
-        if self.total and self.passed == self.total:
-            compared = "The one compared case" if self.total == 1 else f"All {self.total} compared cases"
-            return f"{compared} passed (not compared: {not_compared})." if not_compared else ""
-        head = f"{self.total - self.passed} of {self.total} cases failed"
-        problems = list(dict.fromkeys(p for _, p in self.failures))
-        if len(problems) == 1:
-            return f"{head}: {problems[0]}"
-        lines = [f"{head}."] + [f"{label}: {p}" for label, p in self.failures[:shown]]
-        if len(self.failures) > shown:
-            lines.append(f"(and {len(self.failures) - shown} more)")
-        return "\n".join(lines)
 
 
 def make_cases(node: NodeType, test: NodeTest, rng: np.random.Generator) -> list[Case]:
@@ -178,7 +128,7 @@ class NodeTestRun:
         for i, case in enumerate(self.cases):
             steps += [self._new(3 * i), self._forward_step(3 * i, case), self._backward_step(3 * i, case)]
             if "numeric" in self.points and self.test.kind == "node":
-                case.replies["plan"] = self._perturbations(case)
+                case.replies["plan"] = numeric.plan(case.inputs, self.graded, self.rng)
                 steps.append({"do": "forward_many", "cls": self.node.name, "attrs": self.test.attributes,
                               "inputs_of": 3 * i, "perturb": case.replies["plan"],
                               "where": f"{self.node.name}.forward"})
@@ -197,20 +147,6 @@ class NodeTestRun:
                 case.replies["many"] = next(it)
             if self.pairs:
                 case.replies["pair"] = [next(it) for _ in range(6)]
-
-    def _perturbations(self, case: Case) -> list[dict]:
-        """Per graded input: ±h for every element (small inputs), or ±h along a few random
-        unit directions (large ones), so the cost does not grow with the parameter count."""
-        plan = []
-        values = list(case.inputs.values())
-        for k in self.graded:
-            x = values[k]
-            if x.size <= PER_ELEMENT_MAX:
-                plan.append({"input": k, "steps": STEP * np.maximum(1.0, np.abs(x.astype(np.float64)))})
-            else:
-                plan.append({"input": k, "seed": int(self.rng.integers(2 ** 62)), "count": DIRECTIONS,
-                             "step": STEP * max(1.0, float(np.max(np.abs(x))))})
-        return plan
 
     # -- judging -----------------------------------------------------------------------------------
 
@@ -299,42 +235,7 @@ class NodeTestRun:
         problem = self._failed(case, "new", "forward", "backward", "many")
         if problem:
             return problem
-        grads = self._grads(case.replies["backward"])
-        base = case.replies["forward"]["ok"]["out"]
-        outs = case.replies["many"]["ok"]["outs"]
-        g = case.grad_output
-        if not isinstance(outs, np.ndarray) or outs.shape[1:] != np.shape(g) or np.shape(base) != np.shape(g):
-            return ("forward's output has a different shape from the expected one, so it cannot be "
-                    "differentiated numerically")
-        f0 = float(np.sum(g * base))
-        values = outs.reshape(len(outs), -1) @ np.ravel(g)  # <g, f(x ± h e)> for every stencil point
-        start = 0
-        for plan in case.replies["plan"]:
-            k = plan["input"]
-            name = self.test.inputs[k].name
-            student = grads[k]
-            if student is None or np.shape(student) != case.inputs[name].shape:
-                return f"d{name} is missing or has the wrong shape"
-            if "steps" in plan:
-                h = np.ravel(plan["steps"])
-                mine = np.ravel(student).astype(np.float64)
-            else:
-                v = directions(plan["seed"], plan["count"], np.shape(student))
-                h = np.full(len(v), plan["step"])
-                mine = v.reshape(len(h), -1) @ np.ravel(student)
-            plus, minus = values[start:start + 2 * len(h):2], values[start + 1:start + 2 * len(h):2]
-            start += 2 * len(h)
-            right, left = (plus - f0) / h, (f0 - minus) / h
-            smooth = np.abs(right - left) <= 1e-3 * (np.abs(right) + np.abs(left)) + 1e-4  # no kink inside
-            estimate = (plus - minus) / (2 * h)
-            if not smooth.any():
-                continue
-            problem = compare(mine[smooth], estimate[smooth], what=f"d{name}", rtol=NUMERIC_RTOL, atol=NUMERIC_ATOL)
-            if problem:
-                return (problem.replace(" is wrong", " disagrees with finite differences of your own forward", 1)
-                        if " is wrong" in problem else
-                        f"{problem} (compared with finite differences of your own forward)")
-        return None
+        return numeric.judge(self.node, self.test.attributes, [inp.name for inp in self.test.inputs], case)
 
     def check_no_mutation(self, case: Case, i: int) -> str | None:
         problem = self._failed(case, "new", "forward", "backward")

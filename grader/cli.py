@@ -24,23 +24,27 @@ def _fail(error: Exception) -> None:
     """Print a library error the way a user should see it (located problems, no traceback)
     and exit: 1 when the input is wrong (a spec, a path), 2 when the grader itself failed."""
     from grader.errors import GraderError, GraderFault, SpecError
+    from grader.results import printable
+
+    def say(text: str) -> None:  # paths and messages may hold what a submission named or printed
+        click.echo(printable(text), err=True)
 
     if isinstance(error, GraderFault):
-        click.echo(f"grade: the grader could not grade: {error.cause}", err=True)
-        click.echo("(a problem of the grader or its installation, not of the code being graded)", err=True)
+        say(f"grade: the grader could not grade: {error.cause}")
+        say("(a problem of the grader or its installation, not of the code being graded)")
         details = error.details.strip().splitlines()
         if details and not (len(details) == 1 and details[0].strip() in error.cause):  # not said twice
-            click.echo("its worker printed:", err=True)
+            say("its worker printed:")
             for line in details[-30:]:
-                click.echo(f"  {line}", err=True)
+                say(f"  {line}")
         sys.exit(EXIT_GRADER)
     if isinstance(error, SpecError):
         for problem in error.problems:
-            click.echo(str(problem), err=True)
+            say(str(problem))
     elif isinstance(error, (GraderError, OSError)):
-        click.echo(str(error), err=True)
+        say(str(error))
     else:  # a bug of ours: say so, without a traceback
-        click.echo(f"internal error ({type(error).__name__}: {error}); please report it", err=True)
+        say(f"internal error ({type(error).__name__}: {error}); please report it")
         sys.exit(EXIT_GRADER)
     sys.exit(EXIT_FAILED)
 

@@ -1,6 +1,7 @@
 """Gradescope's ``results.json``: built from Results, checked against a JSON Schema of the
 format before it is written, and written atomically (a temporary file, then a rename), so a
-half-written or invalid file never reaches Gradescope."""
+half-written or invalid file never reaches Gradescope. Every string in it is ``printable``:
+no terminal escapes or control characters from student code."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from grader.results import Results
+from grader.results import Results, printable_json
 
 
 @lru_cache(maxsize=1)
@@ -57,7 +58,7 @@ def to_gradescope(results: Results) -> dict[str, Any]:
         "extra_data": {"status": "graded", "seed": results.seed, "assignment": results.assignment, **results.extra},
         "tests": tests,
     }
-    return data
+    return printable_json(data)
 
 
 def write_results(results: Results, path: str | Path) -> dict[str, Any]:
@@ -92,8 +93,8 @@ def failure_results(message: str, assignment: str = "", cause: str | None = None
     """A valid results.json for when grading could not happen (a broken spec, or a failure of
     the grader itself): a visible message and no tests, so nothing pretends to grade the
     student's code; ``extra_data.status`` is ``error``, so batch reruns grade it again."""
-    return {"output": message, "output_format": "text", "stdout_visibility": "hidden", "tests": [],
-            "extra_data": {"assignment": assignment, "status": "error", "error": cause or message}}
+    return printable_json({"output": message, "output_format": "text", "stdout_visibility": "hidden", "tests": [],
+                           "extra_data": {"assignment": assignment, "status": "error", "error": cause or message}})
 
 
 def is_error(data: dict[str, Any]) -> bool:

@@ -1,6 +1,7 @@
 """The terminal report: one line per test, the diagnosis under each failure, a total.
 
-Grouped by node, then graphs. Colour only on a terminal and never when NO_COLOR is set.
+Grouped by node, then graphs. Colour only on a terminal and never when NO_COLOR is set; those
+colours are its only escapes, as every text of the results is made ``printable`` first.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ import os
 from itertools import groupby
 from typing import IO
 
-from grader.results import Results, TestResult
+from grader.results import Results, TestResult, printable_results
 
 GREEN, RED, DIM, BOLD, RESET = "\033[32m", "\033[31m", "\033[2m", "\033[1m", "\033[0m"
 
@@ -26,6 +27,7 @@ def _points(x: float) -> str:
 
 
 def render(results: Results, *, color: bool) -> str:
+    results = printable_results(results)
     paint = (lambda code, text: f"{code}{text}{RESET}") if color else (lambda code, text: text)
     lines = [paint(BOLD, f"{results.assignment}: {_points(results.score)} / {_points(results.max_score)} points")]
     if results.output:

@@ -8,6 +8,8 @@ import statistics
 from collections import Counter
 from typing import Any
 
+from grader.results import printable
+
 BAR = 40
 
 
@@ -80,4 +82,4 @@ def summarize(assignment: str, rows: list[dict[str, Any]], data: dict[str, dict]
             problem, count = counter.most_common(1)[0]
             lines.append(f"| {node} | {problem} | {count} |")
         lines.append("")
-    return "\n".join(lines)
+    return printable("\n".join(lines))  # names and diagnoses come from submissions

@@ -3,13 +3,15 @@
 ``tests/corpus/attacks/<assignment>/<attack>/`` holds a student file and ``expect.yaml``::
 
     node: Exp          # the attacked node: it must not get full marks (or "none")
+    checks: [numeric]  # optional: checks in which it must lose points, each
     bound: 60          # seconds the whole grading may take
     why: busy loop in forward
 
 Each attack is graded with ``grade run`` twice: as root (the worker drops to its own user)
 and as an ordinary user (limits only, via ``grader.confine``). Grading ends within the
-bound, results.json is valid, the attacked node loses points and every other node's tests
-keep full marks. Once every run is over, no process of the worker users or of the test user
+bound, results.json is valid, neither it nor the report holds control characters, the
+attacked node loses points (in each check named) and every other node's tests keep full
+marks. Once every run is over, no process of the worker users or of the test user
 is left, and no file named PWNED* (the name attacks use for what they write) exists outside
 the workers' folders. The specs are lighter copies of the shipped ones (the same nodes, fewer
 cases), and two gradings run at a time, so the suite stays fast.
@@ -20,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import pwd
+import re
 import shutil
 import subprocess
 import sys
@@ -39,6 +42,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ATTACKS = ROOT / "tests" / "corpus" / "attacks"
 WATCHED = [Path("/tmp"), ROOT / "assignments", ATTACKS]
 MODES = ["root", "ordinary"] if os.geteuid() == 0 else ["ordinary"]
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # all but tab and newline
 
 
 def attacks() -> list[Path]:
@@ -134,14 +138,30 @@ def test_attack_is_contained(case: Path, mode: str, runs):
     assert run["elapsed"] < want.get("bound", 60), f"grading took {run['elapsed']:.1f} s"
     data = run["results"]
     assert data is not None and not validation_errors(data)
+    assert not CONTROL.search("".join(_strings(data))), "results.json holds control characters"
+    assert not CONTROL.search(run["output"]), "the terminal report holds control characters"
     attacked = want["node"]
     tests = data["tests"]
     if attacked != "none":
         hit = [t for t in tests if attacked in t.get("tags", []) or t["name"].startswith(f"{attacked}:")]
         assert hit and sum(t["score"] for t in hit) < sum(t["max_score"] for t in hit), f"{attacked} kept full marks"
+        for check in want.get("checks", []):
+            tagged = [t for t in hit if check in t.get("tags", [])]
+            assert tagged and sum(t["score"] for t in tagged) < sum(t["max_score"] for t in tagged), \
+                f"{attacked} kept full marks in its {check} check"
     others = [t for t in tests if t.get("tags") and t["tags"][0] not in (attacked, "graph")]
     lost = [f"{t['name']}: {t['output']}" for t in others if t["score"] < t["max_score"]]
     assert not lost, "\n".join(lost[:5])
+
+
+def _strings(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in (k, *_strings(v))]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
 
 
 def test_no_process_outlives_the_runs(runs):

@@ -1,0 +1,54 @@
+"""How one check did over a test's cases: passed, failed (and why), or not compared.
+
+A case that has nothing to compare with is not counted, and the summary says so: a check
+never reports "All cases passed" about cases it did not compare, and one that compared
+nothing earns nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class NotCompared(str):
+    """A check's answer for a case that has nothing to compare with: not counted, and said."""
+
+
+@dataclass
+class Outcome:
+    """How one check did over a test's cases."""
+
+    check: str
+    passed: int = 0
+    total: int = 0
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (case label, problem)
+    skipped: dict[str, int] = field(default_factory=dict)  # why a case was not compared: how many
+
+    def record(self, label: str, problem: str | None) -> None:
+        if isinstance(problem, NotCompared):
+            self.skipped[problem] = self.skipped.get(problem, 0) + 1
+            return
+        self.total += 1
+        if problem is None:
+            self.passed += 1
+        else:
+            self.failures.append((label, problem))
+
+    def summary(self, shown: int = 2) -> str:
+        """Empty when every case passed and each was compared; what was not compared when
+        some were not (never "all passed" for a check that compared nothing); else the count
+        and the first problems (once each)."""
+        not_compared = "; ".join(f"{why} ({n})" for why, n in self.skipped.items())
+        if not self.total and not_compared:
+            return f"Nothing was compared: {not_compared}."
+        if self.total and self.passed == self.total:
+            compared = "The one compared case" if self.total == 1 else f"All {self.total} compared cases"
+            return f"{compared} passed (not compared: {not_compared})." if not_compared else ""
+        head = f"{self.total - self.passed} of {self.total} cases failed"
+        problems = list(dict.fromkeys(p for _, p in self.failures))
+        if len(problems) == 1:
+            return f"{head}: {problems[0]}"
+        lines = [f"{head}."] + [f"{label}: {p}" for label, p in self.failures[:shown]]
+        if len(self.failures) > shown:
+            lines.append(f"(and {len(self.failures) - shown} more)")
+        return "\n".join(lines)
