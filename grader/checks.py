@@ -77,6 +77,7 @@ class NodeTestRun:
         self.graded = [i for i, inp in enumerate(test.inputs) if inp.graded]
         self.pairs = self.points.get("independence", 0) > 0
         self.requests: list[int] = []  # the worker requests this test used (for its printed output)
+        self.agreement: list[float] = []  # how closely each passing backward matched (see precision_note)
 
     # -- the programs ----------------------------------------------------------------------------
 
@@ -202,6 +203,8 @@ class NodeTestRun:
                 return "backward's gradients contain NaN or inf"
             return NO_REFERENCE if case.example is None else NO_GRADS
         problem = self._judge_grads(grads, case, case.expected)
+        if problem is None:
+            self.agreement.append(_agreement(grads, self.test.inputs, case.expected))
         shown = [*case.inputs.values(), case.grad_output]
         if problem and all(np.size(v) <= 8 for v in shown):
             problem += f" (at {show_inputs(case)}, grad_output = {fmt(case.grad_output)})"
@@ -314,3 +317,31 @@ def error_text(error: dict) -> str:
         bound = f"the limit is {limit} MB per process" if isinstance(limit, int) else "no limit was set"
         return f"{where} ran out of memory ({bound}): {error.get('message', 'MemoryError')}{trace}"
     return f"{where} raised {error.get('message', 'an error')}{trace}"
+
+
+def _agreement(grads: list, inputs: list, expected: Result) -> float:
+    """How closely gradients that passed match the reference: the largest error relative to
+    each gradient's size."""
+    worst = 0.0
+    for inp, g in zip(inputs, grads):
+        want = expected.grads.get(inp.name)
+        if not inp.graded or g is None or want is None or np.shape(g) != np.shape(want):
+            continue
+        scale = float(np.max(np.abs(want), initial=0.0))
+        if scale > 0 and np.isfinite(scale):
+            worst = max(worst, float(np.max(np.abs(np.asarray(g, dtype=np.float64) - want))) / scale)
+    return worst
+
+
+ANALYTIC_AGREEMENT = 1e-12  # analytic float64 backwards agree to 1e-15 at worst; finite differences to 1e-11 at best
+
+
+def precision_note(node: str, agreement: list[float]) -> str | None:
+    """A note for the instructor when a node's backward passed but never agreed with the
+    reference better than finite differences or single precision can (1e-12 and
+    worse, in every case): the grade stands, the way it was earned may not."""
+    if len(agreement) < 4 or min(agreement) <= ANALYTIC_AGREEMENT:
+        return None
+    return (f"{node}.backward passes, but agrees with the reference only to about {np.median(agreement):.0e} "
+            f"(relative) in every one of {len(agreement)} cases: a numerical derivative (finite differences "
+            "of its own forward) or single precision, rather than the analytic derivative?")

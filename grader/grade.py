@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.checks import Case, NodeTestRun, Outcome, error_text, make_cases
+from grader.checks import Case, NodeTestRun, Outcome, error_text, make_cases, precision_note
 from grader.fingerprint import fingerprint
 from grader.graphcheck import judge_grader_driver, judge_student_driver
 from grader.graphrun import GraphCase, driver_step
@@ -80,6 +80,8 @@ def grade_submission(assignment_dir: str | Path, submission_dir: str | Path, *, 
     results.tests = grading.tests
     results.student_output = sandbox.output()
     results.output = "\n".join(grading.messages)
+    results.notes = [note for name, values in grading.agreement.items()
+                     if (note := precision_note(name, values))]
     results.execution_time = time.monotonic() - started
     total = time.monotonic() - started
     timings = dict(grading.timings, total=total)
@@ -107,6 +109,7 @@ class _Grading:
         self.graph_blocked: str | None = None
         self.plans: dict[tuple[str, int], NodeTestRun] = {}
         self.deferred: _Sent | None = None  # replies read, not yet judged (see _defer)
+        self.agreement: dict[str, list[float]] = {}  # per node: how closely passing gradients matched
 
     def scan(self, forbidden: set[str]) -> None:
         """Report forbidden imports before running anything (they are also blocked at run time)."""
@@ -315,6 +318,7 @@ class _Grading:
         except (KeyError, TypeError, AttributeError, IndexError, ValueError) as e:
             return self._malformed(e, run)
         self._block_after_timeout(run.node.name, outcomes)
+        self.agreement.setdefault(run.node.name, []).extend(run.agreement)
         return outcomes
 
     def _failed_by(self, e: WorkerFailure, run: NodeTestRun) -> dict[str, Outcome]:

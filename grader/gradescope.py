@@ -55,7 +55,8 @@ def to_gradescope(results: Results) -> dict[str, Any]:
         "output": results.output or f"{results.assignment}: {json_number(results.score):g} / {json_number(results.max_score):g} points.",
         "output_format": "text",
         "stdout_visibility": "hidden",
-        "extra_data": {"status": "graded", "seed": results.seed, "assignment": results.assignment, **results.extra},
+        "extra_data": {"status": "graded", "seed": results.seed, "assignment": results.assignment, **results.extra,
+                       **({"notes": results.notes} if results.notes else {})},
         "tests": tests,
     }
     return printable_json(data)

@@ -39,6 +39,8 @@ def render(results: Results, *, color: bool) -> str:
     passed = sum(t.passed for t in results.tests)
     lines += ["", f"{passed} of {len(results.tests)} tests passed. "
                   f"Total: {_points(results.score)} / {_points(results.max_score)}"]
+    for note in results.notes:
+        lines.append(paint(DIM, f"Note: {note}"))
     if results.extra.get("not_available"):
         lines.append(paint(DIM, "Sandbox: " + ", ".join(results.extra.get("protections", []))
                            + "; not available here: " + ", ".join(results.extra["not_available"])))

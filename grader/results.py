@@ -73,6 +73,7 @@ class Results:
     execution_time: float = 0.0
     student_output: str = ""       # what student code printed (instructors only)
     extra: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # for the instructor: how a grade may have been earned
 
     @property
     def score(self) -> float:

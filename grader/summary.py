@@ -75,6 +75,12 @@ def summarize(assignment: str, rows: list[dict[str, Any]], data: dict[str, dict]
         for name in sorted(seen, key=lambda n: (passed[n] / seen[n], n)):
             lines.append(f"| {name} | {100 * passed[name] / seen[name]:.0f}% ({passed[name]}/{seen[name]}) |")
         lines.append("")
+    noted = Counter(note.split(".backward")[0] for result in data.values()
+                    for note in (result.get("extra_data") or {}).get("notes", []))
+    if noted:
+        lines += ["Backwards that pass but agree with the reference only to finite-difference precision "
+                  "(a numerical derivative or single precision; see each results.json's notes):", "",
+                  "| node | submissions |", "|---|---|", *[f"| {n} | {c} |" for n, c in noted.most_common()], ""]
     if diagnoses:
         lines += ["Most common problem per node (what to re-teach):", "", "| node | problem | failing tests |",
                   "|---|---|---|"]

@@ -42,8 +42,7 @@ def world(tmp_path_factory):
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, repo / name)
     venvs = {"editable": make_venv(repo / ".venv", repo, "-e"),
-             "compat": make_venv(base / "compat-venv", repo, "--config-settings", "editable_mode=compat", "-e"),
-             "wheel": make_venv(base / "venv", repo)}
+             "compat": make_venv(base / "compat-venv", repo, "--config-settings", "editable_mode=compat", "-e")}
     shutil.copytree(repo / SOLUTION, repo / SPEC / "submission")
     course = base / "course"
     shutil.copytree(repo / SPEC, course / "assignment", ignore=shutil.ignore_patterns("submission"))
@@ -52,10 +51,10 @@ def world(tmp_path_factory):
     student = base / "student"
     shutil.copytree(repo / "student_template" / "scalar-graphs", student)
     shutil.copy(repo / SOLUTION / "nodes.py", student / "nodes.py")
-    venvs["student"] = make_venv(student / ".venv", repo)
+    venvs["wheel"] = venvs["student"] = make_venv(student / ".venv", repo)  # non-editable, under /tmp
     (base / "elsewhere").mkdir()
     # the venvs' packages are hard links to this interpreter's: they stay as they are
-    give_to_ordinary_user(base, skip=(".venv", "venv", "compat-venv"))
+    give_to_ordinary_user(base, skip=(".venv", "compat-venv"))
     return {"base": base, "repo": repo, "venvs": venvs}
 
 

@@ -40,7 +40,19 @@ def _module_of(o):
         return ""
 
 
+_WALKED = {}
+
+
 def _grader_things():
+    """What this process holds of the grader (walked once per process: each node type and
+    the graphs run in a fork of their own)."""
+    import os as _os
+    if _os.getpid() not in _WALKED:
+        _WALKED[_os.getpid()] = _walk()
+    return _WALKED[_os.getpid()]
+
+
+def _walk():
     found = set()
     def look(o):
         m = _module_of(o)
