@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from grader import cgroup
+
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = ["scalar-graphs", "vector-layers", "backprop-engine"]
 CGROUP = Path("/sys/fs/cgroup")
@@ -84,18 +86,6 @@ def pids_in(group: Path) -> list[int]:
     return found
 
 
-def remove(group: Path) -> None:
-    """Remove a cgroup and the worker's groups inside it, once their last processes are gone."""
-    for _ in range(50):
-        try:
-            for sub in sorted((p for p in group.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
-                sub.rmdir()
-            group.rmdir()
-            return
-        except OSError:
-            time.sleep(0.1)
-
-
 def measure(assignment: str, cpus: float | None, tmp: Path) -> dict:
     name = f"bpgrader-measure-{os.getpid()}"
     memory = own_cgroup("memory") / name
@@ -116,9 +106,9 @@ def measure(assignment: str, cpus: float | None, tmp: Path) -> dict:
     try:
         return _run(assignment, memory, spans_file, results, enter)
     finally:
-        remove(memory)
+        cgroup.remove_tree(memory)
         if cpu is not None:
-            remove(cpu)
+            cgroup.remove_tree(cpu)
 
 
 def _run(assignment: str, memory: Path, spans_file: Path, results: Path, enter) -> dict:

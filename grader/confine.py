@@ -167,18 +167,19 @@ def main(argv: list[str]) -> None:
     command = argv[argv.index("--") + 1:]
     apply_limits(config.get("limits", {}))
     cwd = config["cwd"]
+    as_root = os.geteuid() == 0 and config.get("uid") is not None
+    if as_root and config.get("cgroups"):
+        from grader.cgroup import join
+        if join(config["cgroups"]):  # first: everything from here on (numpy too) is inside
+            CELL["on"].append("one memory and process budget for all its processes (cgroup)")
     worker = None
     if command[:2] == ["-m", "grader.worker"]:
         # loaded now, with numpy: the worker's root holds no file of the grader's package, so
         # student code that gets past the import guard finds no engine to import
         import grader.worker as worker
-    if os.geteuid() == 0 and config.get("uid") is not None:
+    if as_root:
         owner = (config["uid"], config["gid"])
         try:
-            if config.get("cgroups"):
-                from grader.cgroup import join
-                if join(config["cgroups"]):  # first: everything started from here on is inside
-                    CELL["on"].append("one memory and process budget for all its processes (cgroup)")
             unshare(NAMESPACES)
             mount(None, "/", None, MS_REC | MS_PRIVATE)
             _become_child()

@@ -47,20 +47,6 @@ def own_group(controller: str) -> Path | None:
     return None
 
 
-def remove_groups(group: Path) -> None:
-    """Remove a cgroup and the worker's groups made inside it, once their processes are gone."""
-    for _ in range(50):
-        try:
-            for sub in sorted((p for p in group.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
-                sub.rmdir()
-            group.rmdir()
-            return
-        except FileNotFoundError:
-            return
-        except OSError:
-            time.sleep(0.1)
-
-
 @pytest.fixture(scope="module")
 def container():
     """A way to start `grade run` inside a 768 MB (and, where possible, half-core) budget."""
@@ -86,7 +72,7 @@ def container():
 
     yield {"enter": enter, "cgroup": bool(procs)}
     for path in procs:
-        remove_groups(Path(path).parent)
+        cgroup.remove_tree(Path(path).parent)
 
 
 def grade(container: dict, spec: Path, submission: Path, tmp: Path, seconds: float) -> tuple[dict, float]:
