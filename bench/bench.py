@@ -14,7 +14,6 @@ import argparse
 import json
 import os
 import re
-import shutil
 import statistics
 import subprocess
 import sys
@@ -70,7 +69,7 @@ def grade_runs(runs: int, tmp: Path) -> tuple[float, dict[str, dict]]:
 
 
 def round_trip(count: int) -> float:
-    from grader.sandbox import Sandbox
+    from grader.sandbox.host import Sandbox
     with Sandbox({"nodes.py": ROOT / "solutions" / "scalar-graphs" / "nodes.py"}) as sandbox:
         sandbox.load({"Add": "nodes.py"})
         start = time.perf_counter()
@@ -96,7 +95,7 @@ def batch_throughput(count: int, tmp: Path) -> dict[int, float]:
 
 
 def calls_per_check() -> list[tuple[str, str]]:
-    from grader.numeric import DIRECTIONS, PER_ELEMENT_MAX
+    from grader.grading.numeric import DIRECTIONS, PER_ELEMENT_MAX
     return [("forward", "1 forward"), ("backward", "1 backward (after its own forward)"),
             ("numeric", f"2 forwards per element of each graded input up to {PER_ELEMENT_MAX} elements; "
                         f"{2 * DIRECTIONS} per larger input, whatever its size; 2 more at the case's own inputs"),
@@ -133,7 +132,7 @@ nodes:
 
 
 def ours(d: int, source: str, tmp: Path) -> tuple[float, bool]:
-    from grader.grade import grade_submission
+    from grader.grading.grade import grade_submission
     spec = tmp / f"spec-{d}"
     spec.mkdir(exist_ok=True)
     (spec / "assignment.yaml").write_text(SPEC.format(d=d))

@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from grader import cgroup
+from grader.sandbox import cgroup
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = ["scalar-graphs", "vector-layers", "backprop-engine"]
@@ -31,7 +31,7 @@ CGROUP = Path("/sys/fs/cgroup")
 # Run in the measured process: time Sandbox.close and write_results, then run the real CLI.
 CHILD = """
 import json, sys, time
-import grader.gradescope, grader.sandbox
+import grader.report.gradescope, grader.sandbox.host
 spans, SPANS = {}, sys.argv[1]
 def timed(owner, name, key):
     original = getattr(owner, name)
@@ -44,8 +44,8 @@ def timed(owner, name, key):
             with open(SPANS, "w") as f:
                 json.dump(spans, f)
     setattr(owner, name, wrapper)
-timed(grader.sandbox.Sandbox, "close", "close")
-timed(grader.gradescope, "write_results", "write")
+timed(grader.sandbox.host.Sandbox, "close", "close")
+timed(grader.report.gradescope, "write_results", "write")
 sys.argv = ["grade", *sys.argv[2:]]
 from grader.cli import entry
 entry()

@@ -24,7 +24,7 @@ def _fail(error: Exception) -> None:
     """Print a library error the way a user should see it (located problems, no traceback)
     and exit: 1 when the input is wrong (a spec, a path), 2 when the grader itself failed."""
     from grader.errors import GraderError, GraderFault, SpecError
-    from grader.results import printable
+    from grader.report.results import printable
 
     def say(text: str) -> None:  # paths and messages may hold what a submission named or printed
         click.echo(printable(text), err=True)
@@ -79,7 +79,7 @@ def validate(assignment: str) -> None:
     summary and exits 0 when the spec is valid; otherwise prints each problem as
     file:line:column: key: message and exits 1.
     """
-    from grader.validate import validate as run
+    from grader.authoring.validate import validate as run
 
     try:
         result = run(assignment)
@@ -105,7 +105,7 @@ def template(assignment: str, out: str) -> None:
     a README for students and the public spec (visible tests only).
     """
     from grader.errors import GraderError
-    from grader.template import make_template
+    from grader.authoring.template import make_template
 
     try:
         result = make_template(assignment, out)
@@ -117,8 +117,8 @@ def template(assignment: str, out: str) -> None:
 def _show(results, as_json: bool) -> None:
     import json
 
-    from grader.gradescope import to_gradescope
-    from grader.report import render, use_color
+    from grader.report.gradescope import to_gradescope
+    from grader.report.terminal import render, use_color
 
     if as_json:
         click.echo(json.dumps(to_gradescope(results), indent=1, ensure_ascii=False))
@@ -146,7 +146,7 @@ def run(assignment: str, submission: str, results_path: str, seed: int | None, m
     whatever the score; 1 when the input is wrong (a broken spec, a missing folder); 2 when
     the grader itself failed (no score is given). A results file is written in every case.
     """
-    from grader.grade import run as grade_run
+    from grader.grading.grade import run as grade_run
 
     try:
         results = grade_run(assignment, submission, results_path, seed=seed, metadata=metadata,
@@ -167,7 +167,7 @@ def check(folder: str, node: str | None, as_json: bool) -> None:
     against assignment.yaml there. Exits 0 when every test passes, 1 otherwise, and 2 when the
     grader itself could not run (a problem of the grader's installation, not of your code).
     """
-    from grader.grade import check as grade_check
+    from grader.grading.grade import check as grade_check
 
     try:
         results = grade_check(folder, node=node)
@@ -194,7 +194,7 @@ def autograder(assignment: str, out: str, memory_mb: int | None, timeout: float 
     zip) about each limit of the spec that does not fit the container: past the container's
     limits Gradescope ends everything and students see no results.
     """
-    from grader.autograder import build_autograder
+    from grader.course.autograder import build_autograder
 
     try:
         container = {k: v for k, v in (("memory_mb", memory_mb), ("timeout", timeout)) if v is not None}
@@ -222,7 +222,7 @@ def batch(assignment: str, submissions: str, out: str, jobs: int | None, force: 
     OUT/grades.csv and OUT/summary.md, and prints the class summary. Exits 2 when the grader
     failed on any submission (an "error" row in grades.csv).
     """
-    from grader.batch import run_batch, terminal_progress
+    from grader.course.batch import run_batch, terminal_progress
 
     try:
         result = run_batch(assignment, submissions, out, jobs=jobs, force=force, only=only,

@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from grader.graphrun import GraphCase, driver_step
-from grader.reference import graph_result, node_result
-from grader.worker import Worker
+from grader.grading.graphrun import GraphCase, driver_step
+from grader.grading.reference import graph_result, node_result
+from grader.sandbox.worker import Worker
 
 from assignment_helpers import assignment, cases, check_topological_order, graph_cases, load_module
 

@@ -11,9 +11,9 @@ from click.testing import CliRunner
 
 from grader.cli import main
 from grader.errors import GraderError
-from grader.markers import MarkerError, strip_solution
+from grader.authoring.markers import MarkerError, strip_solution
 from grader.spec import load_assignment
-from grader.template import make_template, render_template
+from grader.authoring.template import make_template, render_template
 
 from assignment_helpers import NAMES, ROOT, assignment, cases, load_module
 

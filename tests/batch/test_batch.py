@@ -15,9 +15,9 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from grader.batch import run_batch
+from grader.course.batch import run_batch
 from grader.cli import main
-from grader.gradescope import validation_errors
+from grader.report.gradescope import validation_errors
 
 ROOT = Path(__file__).resolve().parents[2]
 ASSIGNMENT = ROOT / "assignments" / "scalar-graphs"
@@ -140,7 +140,7 @@ def test_a_rerun_keeps_a_result_only_when_spec_grader_and_files_are_unchanged(tm
     resubmitted = run_batch(spec, classroom, out, jobs=1)
     assert (resubmitted.graded, resubmitted.reused) == (1, 1)
 
-    import grader.fingerprint
-    monkeypatch.setattr(grader.fingerprint, "grader_digest", lambda: "a newer grader")
+    import grader.grading.fingerprint
+    monkeypatch.setattr(grader.grading.fingerprint, "grader_digest", lambda: "a newer grader")
     upgraded = run_batch(spec, classroom, out, jobs=1)
     assert (upgraded.graded, upgraded.reused) == (2, 0)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from grader.autograder import build_autograder, container_fit
+from grader.course.autograder import build_autograder, container_fit
 from grader.cli import main
 from grader.spec import load_assignment
 

@@ -23,7 +23,7 @@ import pytest
 from click.testing import CliRunner
 
 from grader.cli import main
-from grader.gradescope import validation_errors
+from grader.report.gradescope import validation_errors
 
 ROOT = Path(__file__).resolve().parents[2]
 FILES = {"scalar-graphs": "nodes.py", "vector-layers": "layers.py", "backprop-engine": "engine.py"}
@@ -106,7 +106,7 @@ def test_autograder_zip_grades_like_gradescope(assignment, autograder_root, tmp_
 def test_run_autograder_writes_results_even_when_the_grader_is_gone(autograder_root, tmp_path):
     root = tmp_path / "broken"
     (root / "source").mkdir(parents=True)
-    shutil.copy(ROOT / "grader" / "gradescope_files" / "run_autograder", root / "run_autograder")
+    shutil.copy(ROOT / "grader" / "course" / "gradescope_files" / "run_autograder", root / "run_autograder")
     (root / "submission").mkdir()
     proc = subprocess.run([str(root / "run_autograder")], env={"PATH": os.environ["PATH"], "AUTOGRADER_ROOT": str(root)},
                           capture_output=True, text=True, timeout=60)

@@ -1,4 +1,4 @@
-"""The results check run on every write (grader.minischema) agrees with jsonschema on
+"""The results check run on every write (grader.report.minischema) agrees with jsonschema on
 Gradescope's schema: on real results, on the failure file, and on many broken variants."""
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ import copy
 import jsonschema
 import pytest
 
-from grader import minischema
-from grader.gradescope import failure_results, quick_errors, schema, to_gradescope, validation_errors
-from grader.results import Results
-from grader.results import TestResult as Item
+from grader.report import minischema
+from grader.report.gradescope import failure_results, quick_errors, schema, to_gradescope, validation_errors
+from grader.report.results import Results
+from grader.report.results import TestResult as Item
 
 
 def sample() -> dict:

@@ -13,11 +13,11 @@ import pytest
 from click.testing import CliRunner
 
 from grader.cli import main
-from grader.grade import grade_submission
-from grader.gradescope import validation_errors, write_failure
-from grader.report import BOLD, DIM, GREEN, RED, RESET, render
-from grader.results import printable
-from grader.summary import summarize
+from grader.grading.grade import grade_submission
+from grader.report.gradescope import validation_errors, write_failure
+from grader.report.terminal import BOLD, DIM, GREEN, RED, RESET, render
+from grader.report.results import printable
+from grader.report.summary import summarize
 
 ROOT = Path(__file__).resolve().parents[2]
 ATTACK = ROOT / "tests" / "corpus" / "attacks" / "scalar-graphs" / "terminal-escapes"

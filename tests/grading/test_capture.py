@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from grader.capture import Capture, marker
-from grader.grade import grade_submission
+from grader.sandbox.capture import Capture, marker
+from grader.grading.grade import grade_submission
 
 ROOT = Path(__file__).resolve().parents[2]
 

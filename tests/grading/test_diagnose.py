@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from grader.diagnose import compare, fmt
+from grader.grading.diagnose import compare, fmt
 
 W = np.arange(1.0, 7.0).reshape(2, 3)
 TOL = {"rtol": 1e-6, "atol": 1e-8}
@@ -82,7 +82,7 @@ def test_fmt_is_short():
 
 
 def test_the_fast_allclose_agrees_with_numpy_on_finite_infinite_and_nan_values():
-    from grader.diagnose import allclose
+    from grader.grading.diagnose import allclose
     rng = np.random.default_rng(0)
     checked = 0
     for _ in range(2000):

@@ -18,10 +18,10 @@ import yaml
 from click.testing import CliRunner
 
 from environments import make_venv
-from grader.batch import run_batch
+from grader.course.batch import run_batch
 from grader.cli import main
 from grader.errors import GraderFault
-from grader.gradescope import validation_errors
+from grader.report.gradescope import validation_errors
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "assignments" / "scalar-graphs"
@@ -93,15 +93,15 @@ def test_a_missing_tmpdir_is_not_a_fault(tmp_path, monkeypatch):
 
 
 def test_the_grader_failing_on_one_submission_makes_an_error_row(tmp_path, monkeypatch):
-    import grader.grade
+    import grader.grading.grade
 
-    original = grader.grade.grade_submission
+    original = grader.grading.grade.grade_submission
 
     def flaky(assignment, folder, **kwargs):
         if Path(folder).name == "unlucky":
             raise GraderFault("the grader's worker process could not start: simulated")
         return original(assignment, folder, **kwargs)
-    monkeypatch.setattr(grader.grade, "grade_submission", flaky)  # pool processes are forked: they see it
+    monkeypatch.setattr(grader.grading.grade, "grade_submission", flaky)  # pool processes are forked: they see it
     classroom = tmp_path / "class"
     for name in ("lucky", "unlucky"):
         (classroom / name).mkdir(parents=True)
@@ -115,7 +115,7 @@ def test_the_grader_failing_on_one_submission_makes_an_error_row(tmp_path, monke
     summary = (tmp_path / "out" / "summary.md").read_text()
     assert "1 could not be graded" in summary and "unlucky" in summary
 
-    monkeypatch.setattr(grader.grade, "grade_submission", original)
+    monkeypatch.setattr(grader.grading.grade, "grade_submission", original)
     again = run_batch(SPEC, classroom, tmp_path / "out", jobs=1)
     assert again.graded == 1 and again.reused == 1 and not again.errors  # the error row is graded again
 
@@ -151,7 +151,7 @@ def test_self_check_stops_a_batch_when_the_solution_does_not_get_full_marks(tmp_
 
 
 def test_self_check_without_a_solution_loads_empty_files(tmp_path):
-    from grader.selfcheck import self_check
+    from grader.grading.selfcheck import self_check
 
     assignment = assignment_with_solution(tmp_path, CLEAN)
     shutil.rmtree(tmp_path / "solution")

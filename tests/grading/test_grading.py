@@ -12,9 +12,9 @@ from click.testing import CliRunner
 
 import grader
 from grader.cli import main
-from grader.grade import grade_submission
-from grader.gradescope import to_gradescope, validation_errors
-from grader.report import render, use_color
+from grader.grading.grade import grade_submission
+from grader.report.gradescope import to_gradescope, validation_errors
+from grader.report.terminal import render, use_color
 
 ROOT = Path(__file__).resolve().parents[2]
 NAMES = ["scalar-graphs", "vector-layers", "backprop-engine"]
@@ -132,7 +132,7 @@ def test_a_node_that_kills_the_worker_costs_only_its_own_tests(tmp_path):
 def test_when_a_fresh_worker_cannot_load_the_files_grading_still_ends(tmp_path, monkeypatch):
     """A crash needs a fresh worker; if that one cannot load the files either, every later
     test says why instead of the run failing."""
-    from grader.sandbox import Sandbox, WorkerFailure
+    from grader.sandbox.host import Sandbox, WorkerFailure
 
     def broken_restart(self):
         self.kill()
@@ -152,7 +152,7 @@ def test_grading_from_a_script_in_tmp(tmp_path):
     """A notebook or script in /tmp puts /tmp on sys.path; the worker's private /tmp must
     still hold its own folder (and not all of the real /tmp)."""
     script = tmp_path / "grade_it.py"
-    script.write_text("import sys\nfrom grader.grade import grade_submission\n"
+    script.write_text("import sys\nfrom grader.grading.grade import grade_submission\n"
                       f"r = grade_submission({str(ROOT / 'assignments' / 'scalar-graphs')!r}, "
                       f"{str(ROOT / 'solutions' / 'scalar-graphs')!r}, node='Add')\n"
                       "print(r.score, r.max_score)\n")

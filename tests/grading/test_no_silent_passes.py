@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from grader.checks import NO_REFERENCE, Outcome
-from grader.grade import grade_submission
-from grader.gradescope import to_gradescope
+from grader.grading.checks import NO_REFERENCE, Outcome
+from grader.grading.grade import grade_submission
+from grader.report.gradescope import to_gradescope
 
 SPEC = Path(__file__).resolve().parents[1] / "corpus" / "valid" / "no-reference.yaml"
 

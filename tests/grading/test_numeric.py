@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.grade import grade_submission
+from grader.grading.grade import grade_submission
 
 ROOT = Path(__file__).resolve().parents[2]
 SCALAR = ROOT / "assignments" / "scalar-graphs"

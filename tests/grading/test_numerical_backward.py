@@ -8,9 +8,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from grader.gradescope import to_gradescope
-from grader.grade import grade_submission
-from grader.summary import summarize
+from grader.report.gradescope import to_gradescope
+from grader.grading.grade import grade_submission
+from grader.report.summary import summarize
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "assignments" / "scalar-graphs"

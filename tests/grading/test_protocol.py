@@ -8,7 +8,7 @@ import struct
 import numpy as np
 import pytest
 
-from grader.protocol import MAGIC, ProtocolError, encode, read_message, write_message
+from grader.sandbox.protocol import MAGIC, ProtocolError, encode, read_message, write_message
 
 
 def roundtrip(message):

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader.rangecheck import judge_range, tolerance
-from grader.reference import node_result
+from grader.grading.rangecheck import judge_range, tolerance
+from grader.grading.reference import node_result
 from grader.spec import load_assignment
 from grader.spec.model import Tolerance
 

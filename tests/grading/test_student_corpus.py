@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from grader.grade import grade_submission
-from grader.gradescope import to_gradescope, validation_errors
+from grader.grading.grade import grade_submission
+from grader.report.gradescope import to_gradescope, validation_errors
 
 ROOT = Path(__file__).resolve().parents[2]
 STUDENTS = ROOT / "tests" / "corpus" / "students"

@@ -1,6 +1,6 @@
 """Every way a node can fail inside the worker is reported as the student's real mistake.
 
-The worker turns on its import guard (``grader.imports.block``, which refuses ``grader``)
+The worker turns on its import guard (``grader.sandbox.imports.block``, which refuses ``grader``)
 before it runs student code, so anything of the grader's own imported late inside the worker
 would fail with "importing grader is not allowed" and blame the student for the grader's
 code. These tests drive each failure path of the grader's graph driver, of node calls and of
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.grade import grade_submission
+from grader.grading.grade import grade_submission
 
 ROOT = Path(__file__).resolve().parents[2]
 

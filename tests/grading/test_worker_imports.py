@@ -1,6 +1,6 @@
 """No module the worker loads imports anything of the grader's own inside a function.
 
-The worker's import guard (``grader.imports.block``) refuses ``grader`` and forgets every
+The worker's import guard (``grader.sandbox.imports.block``) refuses ``grader`` and forgets every
 ``grader.*`` module already loaded, so such an import, run once student code may run, fails
 with "importing grader is not allowed in this assignment" and the student is blamed for the
 grader's code. Only module-level imports (done before the guard) are safe.
@@ -23,7 +23,7 @@ GRADER_SIDE = {
 
 def worker_modules() -> list[str]:
     """The grader modules a worker has loaded when its guard goes on (a fresh interpreter)."""
-    code = ("import sys, grader.worker; "
+    code = ("import sys, grader.sandbox.worker; "
             "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] == 'grader')))")
     out = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True, check=True)
     return out.stdout.split()
@@ -68,7 +68,7 @@ def _grader_imports(node: ast.AST) -> list[str]:
 
 def test_the_worker_loads_the_modules_it_runs():
     modules = worker_modules()
-    for needed in ("grader.worker", "grader.protocol", "grader.imports", "grader.capture"):
+    for needed in ("grader.sandbox.worker", "grader.sandbox.protocol", "grader.sandbox.imports", "grader.sandbox.capture"):
         assert needed in modules
 
 

@@ -1,7 +1,7 @@
 """Running the grader as an ordinary user from a test that runs as root.
 
 Python itself may live where an ordinary user cannot reach it (``/root/.pyenv``), so the
-command is started through the worker's launcher, ``grader.confine``: as root it shows the
+command is started through the worker's launcher, ``grader.sandbox.confine``: as root it shows the
 user a root holding Python, the grader, ``needed`` (read-only) and ``writable`` folders,
 and drops to the user. Inside, the grader runs exactly as on a student's laptop (user
 namespaces where the kernel allows them). When the tests themselves run as an ordinary
@@ -49,7 +49,7 @@ def as_ordinary_user(command: list[str], cwd: str, *, needed: list[str] = (), wr
     os.chown(tmp, uid, gid)
     config = {"uid": uid, "gid": gid, "needed": list(needed), "writable": [*writable, tmp], "hide": [],
               "limits": {}, "cwd": cwd}
-    return [sys.executable, "-I", "-m", "grader.confine", json.dumps(config), "--", "/usr/bin/env",
+    return [sys.executable, "-I", "-m", "grader.sandbox.confine", json.dumps(config), "--", "/usr/bin/env",
             f"TMPDIR={tmp}", *command]
 
 

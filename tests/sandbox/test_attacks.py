@@ -8,7 +8,7 @@
     why: busy loop in forward
 
 Each attack is graded with ``grade run`` twice: as root (the worker drops to its own user)
-and as an ordinary user (limits only, via ``grader.confine``). Grading ends within the
+and as an ordinary user (limits only, via ``grader.sandbox.confine``). Grading ends within the
 bound, results.json is valid, neither it nor the report holds control characters, the
 attacked node loses points (in each check named) and every other node's tests keep full
 marks. Once every run is over, no process of the worker users or of the test user
@@ -33,9 +33,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from grader.gradescope import validation_errors
-from grader.processes import processes
-from grader.sandbox import WORKER_USER
+from grader.report.gradescope import validation_errors
+from grader.sandbox.processes import processes
+from grader.sandbox.host import WORKER_USER
 from accounts import as_ordinary_user, give_to_ordinary_user, ordinary_user
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,7 +83,7 @@ def worker_uids() -> set[int]:
 
 
 def grade(case: Path, mode: str, specs: Path, workdir: Path) -> dict:
-    """`grade run` on one attack, as root or (via grader.confine) as an ordinary user."""
+    """`grade run` on one attack, as root or (via grader.sandbox.confine) as an ordinary user."""
     workdir.mkdir(parents=True)
     workdir.chmod(0o755)
     results = workdir / "results" / "results.json"

@@ -7,7 +7,7 @@ import re
 import time
 from pathlib import Path
 
-from grader.grade import grade_submission
+from grader.grading.grade import grade_submission
 
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTION = (ROOT / "solutions" / "scalar-graphs" / "nodes.py").read_text()

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from grader import cgroup
-from grader.grade import grade_submission
+from grader.sandbox import cgroup
+from grader.grading.grade import grade_submission
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,7 +25,7 @@ def small_group():
 
 def allocate(procs: list[str], megabytes: int) -> int:
     """A process that joins the group and touches ``megabytes`` of memory; its exit status."""
-    code = ("import sys, json; from grader.cgroup import join; assert join(json.loads(sys.argv[1]))\n"
+    code = ("import sys, json; from grader.sandbox.cgroup import join; assert join(json.loads(sys.argv[1]))\n"
             f"b = bytearray({megabytes} << 20)\n"
             "for i in range(0, len(b), 4096): b[i] = 1\n")
     import json

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from accounts import as_ordinary_user, give_to_ordinary_user, ordinary_user
-from grader.rootfs import Mount, plan
+from grader.sandbox.rootfs import Mount, plan
 
 ROOT = Path(__file__).resolve().parents[2]
 MODES = ["root", "ordinary"] if os.geteuid() == 0 else ["ordinary"]

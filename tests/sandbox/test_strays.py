@@ -9,8 +9,8 @@ import sys
 
 SCRIPT = r"""
 import os, sys, time
-from grader.processes import become_subreaper
-from grader.worker import end_strays
+from grader.sandbox.processes import become_subreaper
+from grader.sandbox.worker import end_strays
 assert become_subreaper()
 read, write = os.pipe()
 if os.fork() == 0:                      # a node's process: it leaves a daemon and ends

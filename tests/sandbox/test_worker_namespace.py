@@ -23,8 +23,8 @@ ROOT = Path(__file__).resolve().parents[2]
 MODES = ["root", "ordinary"] if os.geteuid() == 0 else ["ordinary"]
 
 # what student code may find of the grader: the worker and what it runs on
-ALLOWED = {"grader", "grader.worker", "grader.protocol", "grader.capture", "grader.imports", "grader.processes",
-           "grader.confine", "grader.rootfs", "grader.cgroup"}
+ALLOWED = {"grader", "grader.sandbox", *(f"grader.sandbox.{m}" for m in (
+    "worker", "protocol", "capture", "imports", "processes", "confine", "rootfs", "cgroup"))}
 
 WALK = '''
 import gc as _gc, sys as _sys, types as _types

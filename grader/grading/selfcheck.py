@@ -23,9 +23,9 @@ def self_check(assignment_dir: str | Path, *, hide: list[Path] = ()) -> str:
 
 
 def _check(assignment_dir: str | Path, hide: list[Path]) -> str:
-    from grader.grade import grade_submission
+    from grader.grading.grade import grade_submission
     from grader.spec import load_assignment
-    from grader.submission import find_files
+    from grader.grading.submission import find_files
 
     assignment, _ = load_assignment(assignment_dir, dry_run=False)
     solution = assignment.solution
@@ -43,9 +43,9 @@ def _check(assignment_dir: str | Path, hide: list[Path]) -> str:
 
 def _probe(assignment, hide: list[Path]) -> str:
     """Start a worker in the sandbox on empty student files and import them."""
-    from grader.checks import error_text
-    from grader.imports import DEFAULT_FORBIDDEN
-    from grader.sandbox import Sandbox, WorkerFailure
+    from grader.grading.checks import error_text
+    from grader.sandbox.imports import DEFAULT_FORBIDDEN
+    from grader.sandbox.host import Sandbox, WorkerFailure
 
     with tempfile.TemporaryDirectory(prefix="grader-probe-") as folder:
         files = {}

@@ -14,12 +14,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from grader.results import Results, printable_json
+from grader.report.results import Results, printable_json
 
 
 @lru_cache(maxsize=1)
 def schema() -> dict[str, Any]:
-    return json.loads(resources.files("grader").joinpath("gradescope.schema.json").read_text("utf-8"))
+    return json.loads(resources.files("grader.report").joinpath("gradescope.schema.json").read_text("utf-8"))
 
 
 def validation_errors(data: Any) -> list[str]:
@@ -34,7 +34,7 @@ def validation_errors(data: Any) -> list[str]:
 
 def quick_errors(data: Any) -> list[str]:
     """The same check without importing jsonschema: run on every results.json written."""
-    from grader import minischema
+    from grader.report import minischema
     return minischema.errors(data, schema())
 
 

@@ -9,14 +9,14 @@ from functools import lru_cache
 from pathlib import Path
 
 from grader.spec.model import Assignment
-from grader.submission import Submission
+from grader.grading.submission import Submission
 
 
 @lru_cache(maxsize=1)
 def grader_digest() -> str:
     """A digest of the grader package's files: a new version, or any edit of an editable
     install, changes it."""
-    root = Path(__file__).resolve().parent
+    root = Path(__file__).resolve().parents[1]  # the whole grader package
     digest = hashlib.sha256()
     for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in (".py", ".json", ".sh", "")
                        and "__pycache__" not in p.parts):

@@ -44,9 +44,9 @@ def container_fit(limits: dict[str, Any], *, memory_mb: int = GRADESCOPE_MEMORY_
                   timeout: float = GRADESCOPE_TIMEOUT) -> dict[str, str]:
     """Each limit (the spec's, over the defaults) that does not fit a container of
     ``memory_mb`` and ``timeout`` seconds, with why: empty when they all fit."""
-    from grader.sandbox import DEFAULT_LIMITS
+    from grader.sandbox.host import DEFAULT_LIMITS
 
-    from grader.rootfs import SCRATCH, SCRATCH_MB
+    from grader.sandbox.rootfs import SCRATCH, SCRATCH_MB
 
     limits = {**DEFAULT_LIMITS, **limits}
     memory, disk = limits["memory_mb"], limits["disk_mb"] + len(SCRATCH) * SCRATCH_MB
@@ -81,7 +81,7 @@ def build_autograder(assignment_dir: str | Path, out: str | Path, *, memory_mb: 
     ``timeout`` seconds (Gradescope's defaults unless the instructor chose others)."""
     from grader.spec import load_assignment, spec_path
     from grader.spec.yamlsource import load_yaml
-    from grader.wheel import build_wheel, pinned_requirements
+    from grader.course.wheel import build_wheel, pinned_requirements
 
     assignment, _ = load_assignment(assignment_dir)
     doc = load_yaml(assignment.spec_file, str(spec_path(assignment_dir)))  # where each limit is written
@@ -91,7 +91,7 @@ def build_autograder(assignment_dir: str | Path, out: str | Path, *, memory_mb: 
             why += f" ({key} is not set in the spec: this is the default; set limits.{key} to change it)"
         warnings.append(doc.problem(("limits", key), why, severity="warning"))
     entries: dict[str, tuple[bytes, int]] = {}
-    scripts = resources.files("grader").joinpath("gradescope_files")
+    scripts = resources.files("grader.course").joinpath("gradescope_files")
     for name in ("setup.sh", "run_autograder"):
         entries[name] = (scripts.joinpath(name).read_bytes(), 0o755)
     entries[f"{assignment.id}/assignment.yaml"] = (assignment.spec_file.read_bytes(), 0o644)

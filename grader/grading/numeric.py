@@ -23,13 +23,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from grader.diagnose import compare, fmt
-from grader.outcome import NotCompared
-from grader.protocol import directions
+from grader.grading.diagnose import compare, fmt
+from grader.grading.outcome import NotCompared
+from grader.sandbox.protocol import directions
 from grader.spec.model import NodeType
 
 if TYPE_CHECKING:
-    from grader.checks import Case
+    from grader.grading.checks import Case
 
 RTOL, ATOL = 1e-4, 1e-6
 PER_ELEMENT_MAX = 64     # inputs up to this size get per-element differences

@@ -23,11 +23,11 @@ class Template:
 
 def render_template(assignment_dir: str | Path) -> dict[str, str]:
     """The template's files (name -> text), without writing anything."""
-    from grader.markers import count_regions, strip_solution
-    from grader.publicspec import dump, public_data
+    from grader.authoring.markers import count_regions, strip_solution
+    from grader.authoring.publicspec import dump, public_data
     from grader.spec import load_assignment
     from grader.spec.yamlsource import load_yaml
-    from grader.studentdocs import student_readme
+    from grader.authoring.studentdocs import student_readme
 
     assignment, _ = load_assignment(assignment_dir)
     files: dict[str, str] = {}

@@ -1,12 +1,12 @@
 """The worker's launcher: puts the process in its cell, then becomes the worker.
 
-Run by the grader as ``python -I -m grader.confine CONFIG_JSON -- COMMAND...``. In a fresh,
+Run by the grader as ``python -I -m grader.sandbox.confine CONFIG_JSON -- COMMAND...``. In a fresh,
 single-threaded process it applies resource limits; as root it then joins the worker's
 cgroup, moves into new mount, network, PID, IPC and UTS namespaces, makes a root holding
 only what the worker needs (``rootfs``: no spec, results, submission or anything else of
 the host's), and drops to the dedicated unprivileged user. As an ordinary user it does the
 same inside a user namespace where the kernel allows one, and then gives up the
-capabilities that namespace granted. Finally it becomes the command: ``-m grader.worker``
+capabilities that namespace granted. Finally it becomes the command: ``-m grader.sandbox.worker``
 runs in this same interpreter (saving a second start-up), loaded before the root is made,
 so the root need not hold the grader's own package (it holds none of it); anything else is
 exec'ed.
@@ -27,9 +27,9 @@ import signal
 import socket
 import sys
 
-from grader.rootfs import build, check, libc, interpreter_paths, mount, package_folders, plan, \
+from grader.sandbox.rootfs import build, check, libc, interpreter_paths, mount, package_folders, plan, \
     read_folder, umount
-from grader.rootfs import enter as enter_root
+from grader.sandbox.rootfs import enter as enter_root
 
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
 CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
@@ -129,7 +129,8 @@ def private_root(config: dict, owner: tuple[int, int] | None, worker_loaded: boo
     hidden = list(config.get("hide", [])) + package_folders(forbidden)
     needed = interpreter_paths() + list(config.get("needed", []))
     if not worker_loaded:  # a command that runs the grader itself (tests run it as a student would)
-        needed.append(os.path.dirname(os.path.realpath(__file__)))
+        import grader
+        needed.append(os.path.dirname(os.path.realpath(grader.__file__)))
     steps = plan(needed, hidden, cwd, writable=config.get("writable", []))
     try:
         build(ROOT_MOUNT, steps, files, disk_mb=disk_mb, owner=owner)
@@ -169,14 +170,14 @@ def main(argv: list[str]) -> None:
     cwd = config["cwd"]
     as_root = os.geteuid() == 0 and config.get("uid") is not None
     if as_root and config.get("cgroups"):
-        from grader.cgroup import join
+        from grader.sandbox.cgroup import join
         if join(config["cgroups"]):  # first: everything from here on (numpy too) is inside
             CELL["on"].append("one memory and process budget for all its processes (cgroup)")
     worker = None
-    if command[:2] == ["-m", "grader.worker"]:
+    if command[:2] == ["-m", "grader.sandbox.worker"]:
         # loaded now, with numpy: the worker's root holds no file of the grader's package, so
         # student code that gets past the import guard finds no engine to import
-        import grader.worker as worker
+        import grader.sandbox.worker as worker
     if as_root:
         owner = (config["uid"], config["gid"])
         try:
@@ -216,8 +217,8 @@ def main(argv: list[str]) -> None:
     os.environ["GRADER_CELL"] = json.dumps(CELL)
     os.chdir(cwd)
     if worker is not None:
-        sys.argv = ["grader.worker"]
-        worker.main(["grader.worker", *command[2:]])
+        sys.argv = ["grader.sandbox.worker"]
+        worker.main(["grader.sandbox.worker", *command[2:]])
         return
     os.execv(command[0], command)
 

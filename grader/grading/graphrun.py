@@ -20,7 +20,7 @@ from typing import Any, Iterator, Mapping
 
 import numpy as np
 
-from grader.diagnose import shape_message
+from grader.grading.diagnose import shape_message
 from grader.engine import Var, as_array, backward
 from grader.spec.model import GraphNode, GraphTest, NodeType
 
@@ -183,7 +183,7 @@ def driver_step(graph: GraphTest, types: Mapping[str, NodeType], inputs: Mapping
     """The worker step that runs the student's ``topological_sort`` and ``backward`` on
     ``graph``: every Var in order (inputs, constants wired into nodes, nodes) with its value,
     and for each node its type and its Jacobians with respect to its inputs."""
-    from grader.reference import graph_vars
+    from grader.grading.reference import graph_vars
 
     env = graph_vars(graph, types, inputs)
     entries = [{"name": name, "value": env[name].value, "inputs": []} for name in inputs]

@@ -1,6 +1,6 @@
 """The worker: the only process that runs student code.
 
-The grader starts it (``python -I -m grader.worker FD_IN FD_OUT``) in a folder holding a
+The grader starts it (``python -I -m grader.sandbox.worker FD_IN FD_OUT``) in a folder holding a
 copy of the submission, sends it requests on a dedicated pipe and reads replies on another;
 the student's prints go to stdout/stderr, which the grader captures apart. A request names
 student classes and functions and carries input arrays, never expected values; a reply
@@ -30,10 +30,10 @@ import _signal  # signal's C core: no enum conversions on every call of student 
 
 import numpy as np
 
-from grader.capture import marker
-from grader.imports import DEFAULT_FORBIDDEN, block
-from grader.protocol import ProtocolError, directions, read_message, write_message
-from grader.processes import TIMEOUT_EXIT, become_subreaper, kill_all, processes, reap
+from grader.sandbox.capture import marker
+from grader.sandbox.imports import DEFAULT_FORBIDDEN, block
+from grader.sandbox.protocol import ProtocolError, directions, read_message, write_message
+from grader.sandbox.processes import TIMEOUT_EXIT, become_subreaper, kill_all, processes, reap
 
 ROOT = Path.cwd()  # the worker's folder, with the student's files (set again by main)
 CALL_SECONDS = 10.0

@@ -8,7 +8,7 @@ import statistics
 from collections import Counter
 from typing import Any
 
-from grader.results import printable
+from grader.report.results import printable
 
 BAR = 40
 

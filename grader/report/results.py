@@ -88,7 +88,7 @@ class Results:
         return bool(self.tests) and all(t.passed for t in self.tests)
 
     def __str__(self) -> str:
-        from grader.report import render
+        from grader.report.terminal import render
 
         return render(self, color=False)
 

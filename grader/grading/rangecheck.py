@@ -13,9 +13,9 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from grader.diagnose import compare
+from grader.grading.diagnose import compare
 from grader.spec.model import Input, NodeType, Tolerance
-from grader.unstable import FLOORS, fix_for, replays
+from grader.grading.unstable import FLOORS, fix_for, replays
 
 ROUNDING = 1e-12  # absolute error allowed per unit of the largest input
 

@@ -13,10 +13,10 @@ from typing import Mapping
 
 import numpy as np
 
-from grader.checks import error_text
-from grader.diagnose import compare, fmt
-from grader.graphrun import constant_name
-from grader.reference import Result, graph_result, node_result
+from grader.grading.checks import error_text
+from grader.grading.diagnose import compare, fmt
+from grader.grading.graphrun import constant_name
+from grader.grading.reference import Result, graph_result, node_result
 from grader.spec.model import GraphNode, GraphTest, NodeType, Tolerance
 
 

@@ -28,8 +28,8 @@ from typing import Any, Callable
 import yaml
 
 from grader.errors import GraderError, GraderFault
-from grader.gradescope import json_number
-from grader.results import printable
+from grader.report.gradescope import json_number
+from grader.report.results import printable
 
 MAX_EXPORT_BYTES = 2 << 30
 
@@ -111,8 +111,8 @@ def _from_export(metadata: Path) -> list[Entry]:
 def _grade_one(assignment: str, folder: str, results_path: str) -> dict:
     """Grade one submission (in a pool process) and write its results.json. When the grader
     itself fails, the file says so and the row becomes an ``error``, never a 0."""
-    from grader.grade import grade_submission
-    from grader.gradescope import write_grader_fault, write_results
+    from grader.grading.grade import grade_submission
+    from grader.report.gradescope import write_grader_fault, write_results
 
     started = time.monotonic()
     try:
@@ -133,12 +133,12 @@ def run_batch(assignment: str | Path, submissions: str | Path, out: str | Path, 
 
     First a self-check (``selfcheck``): if the grader does not work here, GraderFault is
     raised before anyone is graded. ``say`` gets its one-line account."""
-    from grader.fingerprint import fingerprint
-    from grader.gradescope import write_grader_fault
-    from grader.selfcheck import self_check
+    from grader.grading.fingerprint import fingerprint
+    from grader.report.gradescope import write_grader_fault
+    from grader.grading.selfcheck import self_check
     from grader.spec import load_assignment
-    from grader.submission import find_files
-    from grader.summary import summarize
+    from grader.grading.submission import find_files
+    from grader.report.summary import summarize
 
     started = time.monotonic()
     assignment_obj, _ = load_assignment(assignment)  # a bad spec stops here, before any grading
@@ -177,7 +177,7 @@ def run_batch(assignment: str | Path, submissions: str | Path, out: str | Path, 
 def _grade_all(assignment: str, todo: list[Entry], out: Path, jobs: int | None,
                progress: Callable[[int, int, str], None] | None) -> dict[str, dict]:
     """Grade ``todo`` in ``jobs`` pool processes; each one's results.json data, by name."""
-    from grader.gradescope import write_grader_fault
+    from grader.report.gradescope import write_grader_fault
 
     data: dict[str, dict] = {}
     with ProcessPoolExecutor(max_workers=max(1, jobs or os.cpu_count() or 1)) as pool:
@@ -198,7 +198,7 @@ def _grade_all(assignment: str, todo: list[Entry], out: Path, jobs: int | None,
 def _done(out: Path, entry: Entry, fingerprint: str) -> bool:
     """Whether ``out`` holds a result of this very grading: graded (not an error), and from
     the same spec, grader and submitted files."""
-    from grader.gradescope import is_error
+    from grader.report.gradescope import is_error
 
     path = out / entry.name / "results.json"
     try:
@@ -211,7 +211,7 @@ def _done(out: Path, entry: Entry, fingerprint: str) -> bool:
 def _write_csv(path: Path, entries: list[Entry], data: dict[str, dict]) -> list[dict[str, Any]]:
     """grades.csv: a row per submission; ``status`` is ``graded``, or ``error`` when the
     grader could not grade it (its scores are then left empty, not 0)."""
-    from grader.gradescope import is_error
+    from grader.report.gradescope import is_error
 
     tests: list[str] = []
     for entry in entries:

@@ -25,11 +25,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader import cgroup
-from grader.capture import Capture
-from grader.processes import TIMEOUT_EXIT, become_subreaper, kill_all, processes, reap
+from grader.sandbox import cgroup
+from grader.sandbox.capture import Capture
+from grader.sandbox.processes import TIMEOUT_EXIT, become_subreaper, kill_all, processes, reap
 from grader.errors import GraderFault
-from grader.protocol import ProtocolError, encode, receive
+from grader.sandbox.protocol import ProtocolError, encode, receive
 
 WORKER_USER = "bpgrader"       # slot k runs as bpgrader<k>: one user per concurrent grading
 MAX_SLOTS = 64
@@ -38,7 +38,7 @@ START_SECONDS = 60.0  # for a worker to start and say it is ready, before any st
 
 # Chosen to fit Gradescope's default container (768 MB, 0.5 vCPU, 10 minutes) with room for
 # the grader itself, so the grader's limits fire first and a results.json is always written
-# (``grader.autograder.container_fit`` holds the arithmetic; README, "Limits and Gradescope's
+# (``grader.course.autograder.container_fit`` holds the arithmetic; README, "Limits and Gradescope's
 # container", the measurements).
 DEFAULT_LIMITS = {"call_seconds": 10.0, "total_seconds": 540.0, "cpu_seconds": 540,
                   "memory_mb": 512, "processes": 64, "file_mb": 16, "disk_mb": 64, "open_files": 256,
@@ -239,13 +239,13 @@ class Sandbox:
         elif self.limits.get("processes") is not None:
             # without a user of its own, the process limit counts all of our user's processes
             config["limits"]["processes"] = self.limits["processes"] + _own_process_count()
-        worker = ["-m", "grader.worker", str(to_worker_r), str(from_worker_w),
+        worker = ["-m", "grader.sandbox.worker", str(to_worker_r), str(from_worker_w),
                   str(self.limits["call_seconds"]), json.dumps(self.forbidden)]
         env = {"PATH": "/usr/bin:/bin", "HOME": str(self.folder), "OMP_NUM_THREADS": "1",
                "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "LANG": "C.UTF-8"}
         try:
             self.proc = subprocess.Popen(
-                [sys.executable, "-I", "-u", "-B", "-m", "grader.confine", json.dumps(config), "--", *worker],
+                [sys.executable, "-I", "-u", "-B", "-m", "grader.sandbox.confine", json.dumps(config), "--", *worker],
                 cwd=self.folder, stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w,
                 pass_fds=(to_worker_r, from_worker_w), start_new_session=True, env=env)
         except OSError as e:
@@ -488,7 +488,7 @@ class Sandbox:
         """How to report a worker that died: ended by the kernel for want of memory when its
         cgroup counted a new OOM kill, otherwise a crash."""
         if self.cgroups:
-            from grader import cgroup
+            from grader.sandbox import cgroup
             kills = cgroup.oom_kills(self.cgroups)
             new, self._oom_kills = kills > self._oom_kills, kills
             if new:

@@ -16,12 +16,12 @@ from typing import Any
 
 import numpy as np
 
-from grader import numeric
-from grader.diagnose import compare, fmt
-from grader.draw import bind_dims, draw_case, example_case
-from grader.outcome import NotCompared, Outcome
-from grader.rangecheck import judge_range
-from grader.reference import Result, example_result, node_result
+from grader.grading import numeric
+from grader.grading.diagnose import compare, fmt
+from grader.grading.draw import bind_dims, draw_case, example_case
+from grader.grading.outcome import NotCompared, Outcome
+from grader.grading.rangecheck import judge_range
+from grader.grading.reference import Result, example_result, node_result
 from grader.spec.model import Example, NodeTest, NodeType
 
 NO_REFERENCE = NotCompared("random cases, with no reference to compare with")

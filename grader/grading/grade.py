@@ -16,18 +16,18 @@ from typing import Any
 
 import numpy as np
 
-from grader.checks import Case, NodeTestRun, Outcome, error_text, make_cases, precision_note
-from grader.fingerprint import fingerprint
-from grader.graphcheck import judge_grader_driver, judge_student_driver
-from grader.graphrun import GraphCase, driver_step
-from grader.imports import DEFAULT_FORBIDDEN
-from grader.imports import scan as scan_imports
-from grader.protocol import calls_in
-from grader.results import Results, TestResult, score_for
-from grader.sandbox import Outgoing, Sandbox, WorkerFailure
+from grader.grading.checks import Case, NodeTestRun, Outcome, error_text, make_cases, precision_note
+from grader.grading.fingerprint import fingerprint
+from grader.grading.graphcheck import judge_grader_driver, judge_student_driver
+from grader.grading.graphrun import GraphCase, driver_step
+from grader.sandbox.imports import DEFAULT_FORBIDDEN
+from grader.sandbox.imports import scan as scan_imports
+from grader.sandbox.protocol import calls_in
+from grader.report.results import Results, TestResult, score_for
+from grader.sandbox.host import Outgoing, Sandbox, WorkerFailure
 from grader.spec import load_assignment
 from grader.spec.model import Assignment, GraphTest, NodeTest, NodeType
-from grader.submission import Submission, find_files
+from grader.grading.submission import Submission, find_files
 
 
 CHECK_NAMES = {"forward": "forward", "backward": "backward", "numeric": "backward vs. finite differences",
@@ -543,8 +543,8 @@ def _checks_of(run: NodeTestRun):
 
 def _graph_cases(graph: GraphTest, assignment: Assignment, rng: np.random.Generator):
     """(label, concrete graph, inputs) for each case of a graph test."""
-    from grader.draw import draw_case, example_case
-    from grader.randomgraph import draw_graph_case
+    from grader.grading.draw import draw_case, example_case
+    from grader.grading.randomgraph import draw_graph_case
 
     for i in range(graph.settings.cases):
         if graph.random is not None:
@@ -579,8 +579,8 @@ def run(assignment_dir: str | Path, submission_dir: str | Path, results_path: st
     grader broken here), OSError for a missing folder. ``say`` gets the self-check's line.
     """
     from grader.errors import GraderFault, SpecError
-    from grader.gradescope import write_failure, write_grader_fault, write_results
-    from grader.submission import gradescope_seed
+    from grader.report.gradescope import write_failure, write_grader_fault, write_results
+    from grader.grading.submission import gradescope_seed
 
     if seed is None and metadata is not None:
         seed = gradescope_seed(metadata)
@@ -589,7 +589,7 @@ def run(assignment_dir: str | Path, submission_dir: str | Path, results_path: st
             raise FileNotFoundError(f"{submission_dir} is not a folder")
         hide = [Path(results_path).resolve().parent]
         if self_check:
-            from grader.selfcheck import self_check as check_grader
+            from grader.grading.selfcheck import self_check as check_grader
             line = check_grader(assignment_dir, hide=hide)
             if say:
                 say(line)

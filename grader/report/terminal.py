@@ -10,7 +10,7 @@ import os
 from itertools import groupby
 from typing import IO
 
-from grader.results import Results, TestResult, printable_results
+from grader.report.results import Results, TestResult, printable_results
 
 GREEN, RED, DIM, BOLD, RESET = "\033[32m", "\033[31m", "\033[2m", "\033[1m", "\033[0m"
 

@@ -34,7 +34,7 @@ def build_wheel(out_dir: Path) -> Path:
     files[f"{name}.dist-info/METADATA"] = "\n".join(
         ["Metadata-Version: 2.1", f"Name: {DIST}", f"Version: {version}", "Requires-Python: >=3.10",
          *requires, ""]).encode()
-    files[f"{name}.dist-info/WHEEL"] = b"Wheel-Version: 1.0\nGenerator: grader.wheel\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+    files[f"{name}.dist-info/WHEEL"] = b"Wheel-Version: 1.0\nGenerator: grader.course.wheel\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
     files[f"{name}.dist-info/entry_points.txt"] = b"[console_scripts]\ngrade = grader.cli:main\n"
     with zipfile.ZipFile(wheel, "w", zipfile.ZIP_DEFLATED) as zf:
         for arcname, data in files.items():
