@@ -18,10 +18,10 @@ import numpy as np
 
 from grader.grading import numeric
 from grader.grading.diagnose import compare, fmt
-from grader.grading.draw import bind_dims, draw_case, example_case
+from grader.spec.draw import bind_dims, draw_case, example_case
 from grader.grading.outcome import NotCompared, Outcome
 from grader.grading.rangecheck import judge_range
-from grader.grading.reference import Result, example_result, node_result
+from grader.spec.reference import Result, example_result, node_result
 from grader.spec.model import Example, NodeTest, NodeType
 
 NO_REFERENCE = NotCompared("random cases, with no reference to compare with")

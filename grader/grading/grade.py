@@ -543,8 +543,8 @@ def _checks_of(run: NodeTestRun):
 
 def _graph_cases(graph: GraphTest, assignment: Assignment, rng: np.random.Generator):
     """(label, concrete graph, inputs) for each case of a graph test."""
-    from grader.grading.draw import draw_case, example_case
-    from grader.grading.randomgraph import draw_graph_case
+    from grader.spec.draw import draw_case, example_case
+    from grader.spec.randomgraph import draw_graph_case
 
     for i in range(graph.settings.cases):
         if graph.random is not None:

@@ -16,7 +16,7 @@ import numpy as np
 from grader.grading.checks import error_text
 from grader.grading.diagnose import compare, fmt
 from grader.grading.graphrun import constant_name
-from grader.grading.reference import Result, graph_result, node_result
+from grader.spec.reference import Result, graph_result, node_result
 from grader.spec.model import GraphNode, GraphTest, NodeType, Tolerance
 
 

@@ -183,7 +183,7 @@ def driver_step(graph: GraphTest, types: Mapping[str, NodeType], inputs: Mapping
     """The worker step that runs the student's ``topological_sort`` and ``backward`` on
     ``graph``: every Var in order (inputs, constants wired into nodes, nodes) with its value,
     and for each node its type and its Jacobians with respect to its inputs."""
-    from grader.grading.reference import graph_vars
+    from grader.spec.reference import graph_vars
 
     env = graph_vars(graph, types, inputs)
     entries = [{"name": name, "value": env[name].value, "inputs": []} for name in inputs]

@@ -3,6 +3,9 @@
 ``load_assignment`` is the one entry point: YAML with positions (``yamlsource``), the JSON
 Schema (``schema``), meaning and cross-references (``build``), then a dry run of every
 reference (``check``). Any problem raises SpecError with every located message found.
+What a spec means lives here too: the random cases it describes (``draw``, and
+``randomgraph`` for drawn DAGs) and their ground truth on the reference engine
+(``reference``). It imports only ``engine`` and ``errors``.
 """
 
 from __future__ import annotations

@@ -13,9 +13,9 @@ from typing import Any, Callable
 
 import numpy as np
 
-from grader.grading.draw import DrawError, bind_dims, draw_case, example_case
+from grader.spec.draw import DrawError, bind_dims, draw_case, example_case
 from grader.errors import Problem
-from grader.grading.reference import NodeFailure, Result, graph_result, node_result
+from grader.spec.reference import NodeFailure, Result, graph_result, node_result
 from grader.spec.model import Assignment, Example, Input, Settings, Tolerance
 from grader.spec.yamlsource import Document
 
@@ -47,7 +47,7 @@ def dry_run(assignment: Assignment, doc: Document) -> list[Problem]:
 
 def _check_random(graph, assignment: Assignment, report) -> None:
     """A drawn graph must be drawable: one graph and case with moderate values."""
-    from grader.grading.randomgraph import draw_graph_case
+    from grader.spec.randomgraph import draw_graph_case
 
     rng = np.random.default_rng(zlib.crc32(graph.id.encode()))
     try:

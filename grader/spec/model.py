@@ -132,7 +132,7 @@ class GraphNode:
 
 @dataclass(frozen=True)
 class RandomGraphs:
-    """How a graph test draws a new DAG per case (see grader.grading.randomgraph)."""
+    """How a graph test draws a new DAG per case (see grader.spec.randomgraph)."""
 
     nodes: tuple[int, int]
     leaves: tuple[int, int]

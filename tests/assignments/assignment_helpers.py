@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from grader.grading.draw import draw_case, example_case
-from grader.grading.randomgraph import draw_graph_case
+from grader.spec.draw import draw_case, example_case
+from grader.spec.randomgraph import draw_graph_case
 from grader.spec import load_assignment
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.grading.randomgraph import draw_graph, draw_graph_case
-from grader.grading.reference import graph_result
+from grader.spec.randomgraph import draw_graph, draw_graph_case
+from grader.spec.reference import graph_result
 
 from assignment_helpers import assignment
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from grader.grading.rangecheck import judge_range, tolerance
-from grader.grading.reference import node_result
+from grader.spec.reference import node_result
 from grader.spec import load_assignment
 from grader.spec.model import Tolerance
 

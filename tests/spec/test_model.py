@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader.grading.draw import DrawError, draw_case, example_case
+from grader.spec.draw import DrawError, draw_case, example_case
 from grader.spec import load_assignment
 from grader.spec.expr import parse_expression
 from grader.spec.model import Draw, Input, Settings, Tolerance

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from grader.engine import OPS
-from grader.grading.reference import graph_result
+from grader.spec.reference import graph_result
 from grader.spec import load_assignment
 from grader.spec.schema import schema
 

@@ -15,8 +15,8 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from grader.grading.draw import DrawError, draw_case
-from grader.grading.reference import graph_result
+from grader.spec.draw import DrawError, draw_case
+from grader.spec.reference import graph_result
 from grader.spec.model import GraphNode, GraphTest, NodeType
 
 LIMIT = 1e6
