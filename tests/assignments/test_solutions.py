@@ -8,7 +8,7 @@ import pytest
 
 from grader.grading.graphrun import GraphCase, driver_step
 from grader.spec.reference import graph_result, node_result
-from grader.sandbox.worker import Worker
+from grader.sandbox.calls import Worker
 
 from assignment_helpers import assignment, cases, check_topological_order, graph_cases, load_module
 
