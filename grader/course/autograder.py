@@ -44,7 +44,7 @@ def container_fit(limits: dict[str, Any], *, memory_mb: int = GRADESCOPE_MEMORY_
                   timeout: float = GRADESCOPE_TIMEOUT) -> dict[str, str]:
     """Each limit (the spec's, over the defaults) that does not fit a container of
     ``memory_mb`` and ``timeout`` seconds, with why: empty when they all fit."""
-    from grader.sandbox.host import DEFAULT_LIMITS
+    from grader.sandbox.limits import DEFAULT_LIMITS
 
     from grader.sandbox.rootfs import SCRATCH, SCRATCH_MB
 

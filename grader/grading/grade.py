@@ -24,7 +24,8 @@ from grader.sandbox.imports import DEFAULT_FORBIDDEN
 from grader.sandbox.imports import scan as scan_imports
 from grader.sandbox.protocol import calls_in
 from grader.report.results import Results, TestResult, score_for
-from grader.sandbox.host import Outgoing, Sandbox, WorkerFailure
+from grader.sandbox.channel import Outgoing, WorkerFailure
+from grader.sandbox.host import Sandbox
 from grader.spec import load_assignment
 from grader.spec.model import Assignment, GraphTest, NodeTest, NodeType
 from grader.grading.submission import Submission, find_files

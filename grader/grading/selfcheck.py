@@ -45,7 +45,8 @@ def _probe(assignment, hide: list[Path]) -> str:
     """Start a worker in the sandbox on empty student files and import them."""
     from grader.grading.checks import error_text
     from grader.sandbox.imports import DEFAULT_FORBIDDEN
-    from grader.sandbox.host import Sandbox, WorkerFailure
+    from grader.sandbox.channel import WorkerFailure
+    from grader.sandbox.host import Sandbox
 
     with tempfile.TemporaryDirectory(prefix="grader-probe-") as folder:
         files = {}

@@ -22,11 +22,11 @@ from __future__ import annotations
 import ctypes
 import json
 import os
-import resource
 import signal
 import socket
 import sys
 
+from grader.sandbox.limits import apply_limits
 from grader.sandbox.rootfs import build, check, libc, interpreter_paths, mount, package_folders, plan, \
     read_folder, umount
 from grader.sandbox.rootfs import enter as enter_root
@@ -43,45 +43,6 @@ CELL: dict[str, list[str]] = {"on": [], "off": []}  # what was (not) enforced, f
 
 def unshare(flags: int) -> None:
     check(libc.unshare(flags), "unshare")
-
-
-LIMITS = {"cpu_seconds": resource.RLIMIT_CPU, "memory_mb": resource.RLIMIT_AS,
-          "file_mb": resource.RLIMIT_FSIZE, "open_files": resource.RLIMIT_NOFILE,
-          "processes": resource.RLIMIT_NPROC}
-
-
-def apply_limits(limits: dict) -> list[str]:
-    """Hard resource limits for this process and everything it starts."""
-    done = []
-    for key, which in LIMITS.items():
-        value = limits.get(key)
-        if value is None:
-            continue
-        amount = int(value * (1 << 20)) if key.endswith("_mb") else int(value)
-        if key == "cpu_seconds":
-            amount = max(1, amount)
-        try:
-            resource.setrlimit(which, (amount, amount))
-            done.append(key)
-        except (ValueError, OSError) as e:
-            print(f"grader: could not set {key}: {e}", file=sys.stderr)
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    if first_to_end_when_memory_runs_out():
-        done.append("oom_score_adj")
-    return done
-
-
-def first_to_end_when_memory_runs_out() -> bool:
-    """Put this process and all it starts first in line for the kernel's OOM killer: when the
-    machine or container runs out of memory (per-process limits do not bound the total where
-    no cgroup can be made), student code is ended, never the grader, which then writes its
-    results. Raising one's own score needs no privilege; lowering it again does."""
-    try:
-        with open("/proc/self/oom_score_adj", "w") as f:
-            f.write("1000")
-        return True
-    except OSError:
-        return False
 
 
 def enter_user_namespace() -> None:

@@ -4,8 +4,9 @@ sure that when it is done (or hangs, or crashes) nothing it started is left runn
 Student code never runs in the grader's process. The worker gets a copy of the submission
 in a fresh private folder, an empty stdin, a pipe for its output (of which the first
 ``output_kb`` are kept), two dedicated pipes for the protocol, hard resource limits, and,
-when the grader runs as root, its own network and mount namespaces and a dedicated
-unprivileged user (see ``confine``). ``protections`` says which of these are on.
+when the grader runs as root, its own namespaces, root and a dedicated unprivileged user
+(see ``confine`` and ``accounts``). The pipes themselves are a ``channel``; ``protections``
+says what the launcher could enforce.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import pwd
-import select
 import shutil
 import signal
 import subprocess
@@ -25,52 +25,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader.sandbox import cgroup
-from grader.sandbox.capture import Capture
-from grader.sandbox.processes import TIMEOUT_EXIT, become_subreaper, kill_all, processes, reap
 from grader.errors import GraderFault
+from grader.sandbox import cgroup
+from grader.sandbox.accounts import worker_account
+from grader.sandbox.capture import Capture
+from grader.sandbox.channel import DEATH, Channel, Outgoing, Pending, WorkerFailure
+from grader.sandbox.limits import DEFAULT_LIMITS
+from grader.sandbox.processes import TIMEOUT_EXIT, become_subreaper, processes, sweep
 from grader.sandbox.protocol import ProtocolError, encode, receive
 
-WORKER_USER = "bpgrader"       # slot k runs as bpgrader<k>: one user per concurrent grading
-MAX_SLOTS = 64
-LOCKS = Path(tempfile.gettempdir()) / "bpgrader-slots"
 START_SECONDS = 60.0  # for a worker to start and say it is ready, before any student code runs
-
-# Chosen to fit Gradescope's default container (768 MB, 0.5 vCPU, 10 minutes) with room for
-# the grader itself, so the grader's limits fire first and a results.json is always written
-# (``grader.course.autograder.container_fit`` holds the arithmetic; README, "Limits and Gradescope's
-# container", the measurements).
-DEFAULT_LIMITS = {"call_seconds": 10.0, "total_seconds": 540.0, "cpu_seconds": 540,
-                  "memory_mb": 512, "processes": 64, "file_mb": 16, "disk_mb": 64, "open_files": 256,
-                  "output_kb": 64}
-
-
-class WorkerFailure(Exception):
-    """The worker died, hung past its deadline, or broke the protocol."""
-
-    def __init__(self, kind: str, message: str):
-        super().__init__(message)
-        self.kind = kind  # "timeout", "crash" or "protocol"
-        self.message = message
-
-
-@dataclass
-class Outgoing:
-    """An encoded request, not yet written."""
-
-    data: bytes
-    op: str | None
-    calls: int
-    id: int | None
-    small: bool
-
-
-@dataclass
-class Pending:
-    """A request written to the worker whose reply has not been read yet."""
-
-    calls: int
-    generation: int  # the worker it went to: a restarted worker never saw it
 
 
 @dataclass
@@ -79,82 +43,6 @@ class Protections:
 
     on: list[str] = field(default_factory=list)
     off: list[str] = field(default_factory=list)
-
-
-def worker_account() -> tuple[int, int, Any] | None:
-    """A dedicated unprivileged user for this grading alone (uid, gid, and the lock that
-    reserves it), created when missing; None when not root. Concurrent gradings get
-    different users, so killing "every process of the user" never touches another grading,
-    and one submission's processes never count against another's limit."""
-    if os.geteuid() != 0:
-        return None
-    import fcntl
-    LOCKS.mkdir(mode=0o700, exist_ok=True)
-    for slot in range(MAX_SLOTS):
-        lock = open(LOCKS / f"{slot}.lock", "w")
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            lock.close()
-            continue
-        try:
-            entry = _worker_user(slot)
-        except OSError:
-            lock.close()
-            raise
-        return entry.pw_uid, entry.pw_gid, lock
-    raise OSError(f"more than {MAX_SLOTS} gradings at once")
-
-
-def _worker_user(slot: int) -> pwd.struct_passwd:
-    name = f"{WORKER_USER}{slot}"
-    try:
-        return pwd.getpwnam(name)
-    except KeyError:
-        useradd = shutil.which("useradd", path="/usr/sbin:/sbin:/usr/bin:/bin") or "useradd"
-        subprocess.run([useradd, "--system", "--no-create-home", "--home-dir", "/nonexistent",
-                        "--shell", "/usr/sbin/nologin", name],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-    try:
-        return pwd.getpwnam(name)
-    except KeyError:
-        raise OSError(f"cannot create the worker user {name} (is useradd installed?)") from None
-
-
-def create_worker_users(count: int) -> None:
-    """Make the first ``count`` worker users ahead of time (Gradescope's setup.sh), so no
-    grading pays for useradd."""
-    for slot in range(count):
-        _worker_user(slot)
-
-
-def sweep(uid: int | None) -> int:
-    """Kill what the worker left behind: every process of the worker's user (as root), or
-    every descendant of ours outside our own session (our orphans, thanks to the subreaper).
-    Returns how many were found."""
-    me, my_session = os.getpid(), os.getsid(0)
-    total = 0
-    for _ in range(20):
-        procs = processes()
-        if uid is not None:
-            targets = [pid for pid, _, _, owner in procs if owner == uid]
-        else:
-            children: dict[int, list[tuple[int, int]]] = {}
-            for pid, ppid, sid, _ in procs:
-                children.setdefault(ppid, []).append((pid, sid))
-            targets, stack = [], [me]
-            while stack:
-                for pid, sid in children.get(stack.pop(), []):
-                    stack.append(pid)
-                    if sid != my_session:
-                        targets.append(pid)
-        if not targets:
-            break
-        total += len(targets)
-        kill_all(targets)
-        reap()
-        time.sleep(0.005)
-    return total
 
 
 class Sandbox:
@@ -226,9 +114,8 @@ class Sandbox:
                               f"{e.strerror or e}") from None
         self.isolated = False
         self.ready = None
-        to_worker_r, self._to_worker = os.pipe()
-        os.set_blocking(self._to_worker, False)  # so a write never outlasts its deadline
-        self._from_worker, from_worker_w = os.pipe()
+        to_worker_r, to_worker = os.pipe()
+        from_worker, from_worker_w = os.pipe()
         out_r, out_w = os.pipe()
         config = {"limits": {k: v for k, v in self.limits.items()
                              if k in ("cpu_seconds", "memory_mb", "file_mb", "open_files", "processes")},
@@ -249,11 +136,12 @@ class Sandbox:
                 cwd=self.folder, stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w,
                 pass_fds=(to_worker_r, from_worker_w), start_new_session=True, env=env)
         except OSError as e:
-            for fd in (to_worker_r, from_worker_w, out_w, out_r, self._to_worker, self._from_worker):
+            for fd in (to_worker_r, from_worker_w, out_w, out_r, to_worker, from_worker):
                 os.close(fd)
             raise GraderFault(f"cannot start the worker ({sys.executable}): {e.strerror or e}") from None
         for fd in (to_worker_r, from_worker_w, out_w):
             os.close(fd)
+        self.channel = Channel(to_worker, from_worker)
         self._reader = threading.Thread(target=self._drain, args=(out_r,), daemon=True)
         self._reader.start()
         if self._load_request is not None:  # a restart: load the student files again
@@ -319,10 +207,10 @@ class Sandbox:
         answers again, skipping whatever the fork left in the channel."""
         deadline = time.monotonic() + 5
         nonce = os.urandom(8).hex()  # one the fork never saw
-        self._write(encode({"op": "release"}), deadline)
-        self._write(encode({"op": "ping", "nonce": nonce}), deadline)
+        self.channel.write(encode({"op": "release"}), deadline)
+        self.channel.write(encode({"op": "ping", "nonce": nonce}), deadline)
         for _ in range(1000):
-            reply = receive(lambda n: self._read(n, deadline))
+            reply = receive(lambda n: self.channel.read(n, deadline))
             if isinstance(reply, dict) and reply.get("pong") == nonce:
                 self.isolated = False
                 return
@@ -343,11 +231,7 @@ class Sandbox:
             pass
         if self.account is not None or self.subreaper:
             sweep(self.account[0] if self.account else None)
-        for fd in (self._to_worker, self._from_worker):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+        self.channel.close()
         self._reader.join(timeout=2)
         self.proc = None
 
@@ -401,7 +285,7 @@ class Sandbox:
         if self.proc is None:
             self.start()
         try:
-            self._write(out.data, time.monotonic() + self.limits["call_seconds"] + 2.0)
+            self.channel.write(out.data, time.monotonic() + self.limits["call_seconds"] + 2.0)
         except WorkerFailure:
             self.kill()
             raise
@@ -422,7 +306,7 @@ class Sandbox:
         budget = self.limits["call_seconds"] * min(max(1, pending.calls), 6) + 2.0
         deadline = time.monotonic() + min(budget, max(self.time_left(), 0.1))
         try:
-            reply = receive(lambda n: self._read(n, deadline))
+            reply = receive(lambda n: self.channel.read(n, deadline))
         except WorkerFailure as e:
             watchdog = e.kind == "crash" and self._exit_status() == TIMEOUT_EXIT
             self.kill()
@@ -454,7 +338,7 @@ class Sandbox:
         that does not get there is the grader's failure (GraderFault), never the student's."""
         deadline = time.monotonic() + START_SECONDS
         try:
-            hello = receive(lambda n: self._read(n, deadline))
+            hello = receive(lambda n: self.channel.read(n, deadline))
         except (WorkerFailure, ProtocolError) as e:
             hello = e
         if isinstance(hello, dict) and isinstance(hello.get("ready"), dict):
@@ -481,61 +365,19 @@ class Sandbox:
         except subprocess.TimeoutExpired:
             return None
 
-    def _death(self) -> str:
-        return "the worker process ended unexpectedly (it crashed, or student code exited it)"
-
     def _crashed(self) -> WorkerFailure:
         """How to report a worker that died: ended by the kernel for want of memory when its
         cgroup counted a new OOM kill, otherwise a crash."""
         if self.cgroups:
-            from grader.sandbox import cgroup
             kills = cgroup.oom_kills(self.cgroups)
             new, self._oom_kills = kills > self._oom_kills, kills
             if new:
                 return WorkerFailure("memory", f"ran out of memory: the limit is {self.limits['memory_mb']:g} MB "
                                                "for all of its processes together")
-        return WorkerFailure("crash", self._death())
+        return WorkerFailure("crash", DEATH)
 
     def _past_total(self) -> str:
         return f"the submission ran past its total time limit of {self.limits['total_seconds']:g} s"
-
-    def _write(self, data: bytes, deadline: float) -> None:
-        view = memoryview(data)
-        while view:
-            self._wait(self._to_worker, deadline, write=True)
-            try:
-                written = os.write(self._to_worker, view[:65536])  # non-blocking: may be partial
-            except BlockingIOError:
-                continue
-            except OSError:
-                raise WorkerFailure("crash", self._death()) from None
-            view = view[written:]
-
-    def _read(self, count: int, deadline: float) -> bytes:
-        chunks, left = [], count
-        while left:
-            self._wait(self._from_worker, deadline, write=False)
-            try:
-                chunk = os.read(self._from_worker, min(left, 8 << 20))
-            except OSError:
-                raise WorkerFailure("crash", self._death()) from None
-            if not chunk:
-                raise WorkerFailure("crash", self._death())
-            chunks.append(chunk)
-            left -= len(chunk)
-        return b"".join(chunks)
-
-    def _wait(self, fd: int, deadline: float, write: bool) -> None:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise WorkerFailure("timeout", "")
-        try:
-            ready = select.select([], [fd], [], left) if write else select.select([fd], [], [], left)
-        except (OSError, ValueError):  # the channel was closed under us: the worker is gone
-            raise WorkerFailure("crash", self._death()) from None
-        if not any(ready):
-            raise WorkerFailure("timeout", "")
-
 
 def _remove(folder: Path) -> None:
     """Delete a worker's folder, even parts student code made unreadable."""

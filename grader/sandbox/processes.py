@@ -10,6 +10,7 @@ from __future__ import annotations
 import ctypes
 import os
 import signal
+import time
 
 PR_SET_CHILD_SUBREAPER = 36
 TIMEOUT_EXIT = 124  # the exit status of a worker whose watchdog ended a call past its limit
@@ -64,3 +65,32 @@ def reap() -> bool:
         if pid == 0:
             return reaped
         reaped = True
+
+
+def sweep(uid: int | None) -> int:
+    """Kill what the worker left behind: every process of the worker's user (as root), or
+    every descendant of ours outside our own session (our orphans, thanks to the subreaper).
+    Returns how many were found."""
+    me, my_session = os.getpid(), os.getsid(0)
+    total = 0
+    for _ in range(20):
+        procs = processes()
+        if uid is not None:
+            targets = [pid for pid, _, _, owner in procs if owner == uid]
+        else:
+            children: dict[int, list[tuple[int, int]]] = {}
+            for pid, ppid, sid, _ in procs:
+                children.setdefault(ppid, []).append((pid, sid))
+            targets, stack = [], [me]
+            while stack:
+                for pid, sid in children.get(stack.pop(), []):
+                    stack.append(pid)
+                    if sid != my_session:
+                        targets.append(pid)
+        if not targets:
+            break
+        total += len(targets)
+        kill_all(targets)
+        reap()
+        time.sleep(0.005)
+    return total

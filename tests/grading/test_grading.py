@@ -132,7 +132,8 @@ def test_a_node_that_kills_the_worker_costs_only_its_own_tests(tmp_path):
 def test_when_a_fresh_worker_cannot_load_the_files_grading_still_ends(tmp_path, monkeypatch):
     """A crash needs a fresh worker; if that one cannot load the files either, every later
     test says why instead of the run failing."""
-    from grader.sandbox.host import Sandbox, WorkerFailure
+    from grader.sandbox.channel import WorkerFailure
+    from grader.sandbox.host import Sandbox
 
     def broken_restart(self):
         self.kill()

@@ -35,7 +35,7 @@ import yaml
 
 from grader.report.gradescope import validation_errors
 from grader.sandbox.processes import processes
-from grader.sandbox.host import WORKER_USER
+from grader.sandbox.accounts import WORKER_USER
 from accounts import as_ordinary_user, give_to_ordinary_user, ordinary_user
 
 ROOT = Path(__file__).resolve().parents[2]

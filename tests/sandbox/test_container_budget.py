@@ -28,7 +28,7 @@ from grader.sandbox import cgroup
 from grader.course.autograder import GRADER_MEMORY_MB, GRADER_SECONDS, GRADESCOPE_MEMORY_MB, GRADESCOPE_TIMEOUT
 from grader.grading.grade import grade_submission
 from grader.report.gradescope import validation_errors
-from grader.sandbox.host import DEFAULT_LIMITS
+from grader.sandbox.limits import DEFAULT_LIMITS
 
 ROOT = Path(__file__).resolve().parents[2]
 BUDGET = ROOT / "tests" / "corpus" / "budget"

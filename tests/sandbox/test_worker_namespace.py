@@ -25,7 +25,7 @@ MODES = ["root", "ordinary"] if os.geteuid() == 0 else ["ordinary"]
 # what student code may find of the grader: the worker and what it runs on
 ALLOWED = {"grader", "grader.sandbox", *(f"grader.sandbox.{m}" for m in (
     "worker", "calls", "calltimer", "replies", "studentengine", "protocol", "capture", "imports", "processes",
-    "confine", "rootfs", "cgroup"))}
+    "confine", "limits", "rootfs", "cgroup"))}
 
 WALK = '''
 import gc as _gc, sys as _sys, types as _types

@@ -25,7 +25,7 @@ fi
 
 if [ "$(id -u)" = 0 ]; then
   # the unprivileged users student code runs as (one per concurrent grading)
-  "$ROOT/venv/bin/python" -c "from grader.sandbox.host import create_worker_users; create_worker_users(2)"
+  "$ROOT/venv/bin/python" -c "from grader.sandbox.accounts import create_worker_users; create_worker_users(2)"
 fi
 # validating also remembers the spec as valid, so no grading re-checks it against the schema
 "$ROOT/venv/bin/grade" validate "$SOURCE"/*/assignment.yaml
