@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.errors import Problem
-from grader.spec.expr import ExprError, Expression, NodeCall, parse_expression, parse_wiring
+from grader.spec.expr import ExprError, Expression, parse_expression, parse_wiring
 from grader.spec.model import (BUILTIN_DEFAULTS, CHECKS, Assignment, Draw, Example, GraphNode,
                                GraphTest, Input, NodeTest, NodeType, RandomGraphs, Settings, Tolerance)
 from grader.spec.yamlsource import Document

@@ -123,7 +123,7 @@ def _size_message(error: ValidationError) -> str:
     if kind == "minProperties":
         return f"needs at least {bound} key{'s' if bound != 1 else ''}"
     if kind == "maxProperties":
-        return f"takes exactly one key, e.g. {{uniform: [-1, 1]}}" if bound == 1 else f"takes at most {bound} keys"
+        return "takes exactly one key, e.g. {uniform: [-1, 1]}" if bound == 1 else f"takes at most {bound} keys"
     return "must not be empty"
 
 
