@@ -1,10 +1,10 @@
 """Auto-grading for backpropagation homework.
 
-The package is split by concept: ``spec`` (assignment files and their schema), ``engine``
-(the reference autodiff engine), ``grade`` (grading a submission), ``checks`` and
-``graphcheck`` (the checks), ``worker`` and ``sandbox`` (running student code apart),
-``diagnose`` (messages), ``results``, ``gradescope`` and ``report`` (outputs), ``template``
-(student templates) and ``cli`` (the thin command-line layer).
+The package is split by part (see the README's "Architecture"): ``engine`` (the reference
+autodiff engine), ``spec`` (assignment files, their schema and meaning), ``sandbox``
+(student code's cell and the worker), ``report`` (results and their formats), ``grading``
+(grading a submission), ``authoring`` (validating specs, student templates), ``course``
+(a class, the Gradescope zip) and ``cli`` (the thin command-line layer).
 
 For notebooks: ``print(grader.check("path/to/my/folder"))``.
 """

@@ -24,7 +24,7 @@ def _fail(error: Exception) -> None:
     """Print a library error the way a user should see it (located problems, no traceback)
     and exit: 1 when the input is wrong (a spec, a path), 2 when the grader itself failed."""
     from grader.errors import GraderError, GraderFault, SpecError
-    from grader.report.results import printable
+    from grader.report.text import printable
 
     def say(text: str) -> None:  # paths and messages may hold what a submission named or printed
         click.echo(printable(text), err=True)
@@ -146,7 +146,7 @@ def run(assignment: str, submission: str, results_path: str, seed: int | None, m
     whatever the score; 1 when the input is wrong (a broken spec, a missing folder); 2 when
     the grader itself failed (no score is given). A results file is written in every case.
     """
-    from grader.grading.grade import run as grade_run
+    from grader.grading.run import run as grade_run
 
     try:
         results = grade_run(assignment, submission, results_path, seed=seed, metadata=metadata,

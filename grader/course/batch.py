@@ -29,7 +29,7 @@ import yaml
 
 from grader.errors import GraderError, GraderFault
 from grader.report.gradescope import json_number
-from grader.report.results import printable
+from grader.report.text import printable
 
 MAX_EXPORT_BYTES = 2 << 30
 

@@ -2,7 +2,8 @@
 
 It is the ground truth for every student gradient, so it is small enough to read in one
 sitting: ``registry`` holds the op definitions (each with its forward, VJP and JVP),
-``graph`` the tape and the two passes. The functions here are the convenient entry points::
+``graph`` the tape and the two passes; it imports nothing of the grader's but itself (it is
+the bottom of the package). The functions here are the convenient entry points::
 
     out, pullback = vjp(lambda x, w: apply("sum", (x @ w) ** 2), x, w)
     gx, gw = pullback(1.0)

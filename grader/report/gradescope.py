@@ -14,7 +14,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from grader.report.results import Results, printable_json
+from grader.report.results import Results
+from grader.report.text import printable_json
 
 
 @lru_cache(maxsize=1)

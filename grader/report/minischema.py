@@ -1,6 +1,6 @@
 """A small JSON Schema validator for the keywords Gradescope's results schema uses: checking
 every results.json before it is written should not cost a jsonschema import (a tenth of a
-second) on every run. ``tests/gradescope`` checks it agrees with jsonschema.
+second) on every run. ``tests/report/test_minischema.py`` checks it agrees with jsonschema.
 
 Keywords: type, enum, minimum, required, properties, additionalProperties (bool or schema),
 items, anyOf, and $ref to ``#/$defs/...``; any other keyword is refused when first used, so

@@ -1,42 +1,16 @@
 """The results of grading one submission: one entry per graded check, and the totals.
 
 This is the one model every output is made from: Gradescope's results.json
-(``gradescope``), the terminal report (``report``) and ``--json``. Each of them passes
-every text through ``printable`` on the way out.
+(``gradescope``), the terminal report (``terminal``) and ``--json``. Each of them passes
+every text through ``printable`` (``text``) on the way out.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-# Terminal escapes as whole sequences (so that "\x1b[2J" leaves nothing, not "[2J"), then any
-# control character left: C0 but tab and newline, DEL, and C1 (U+0080 to U+009F).
-_CONTROL = re.compile(
-    r"(?:\x1b\[|\x9b)[\x30-\x3f]*[\x20-\x2f]*[\x40-\x7e]?"  # CSI: colours, cursor moves, clearing
-    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c\n]*(?:\x07|\x1b\\|\x9c)?"  # OSC, DCS...: to their end
-    r"|\x1b[\x20-\x2f]*[\x30-\x7e]?"  # any other escape (ESC c, ESC ( B, ...)
-    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def printable(text: str) -> str:
-    """``text`` without terminal escapes or control characters (tab and newline stay).
-    Student code writes much of what the results say (what it printed, exception messages,
-    traceback lines, file names): none of it may clear a screen or fake a line."""
-    return _CONTROL.sub("", text)
-
-
-def printable_json(value: Any) -> Any:
-    """Every string in a JSON-able structure (keys too) made ``printable``."""
-    if isinstance(value, str):
-        return printable(value)
-    if isinstance(value, dict):
-        return {printable_json(k): printable_json(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [printable_json(v) for v in value]
-    return value
-
+from grader.report.text import printable, printable_json  # noqa: F401 (printable: the results' own rule)
 
 @dataclass
 class TestResult:
@@ -87,6 +61,15 @@ class Results:
     def all_passed(self) -> bool:
         return bool(self.tests) and all(t.passed for t in self.tests)
 
+    def printable(self) -> "Results":
+        """A copy in which every text (of the tests too) is ``printable``."""
+        def clean(item):
+            return replace(item, **{f.name: printable_json(getattr(item, f.name)) for f in fields(item)
+                                    if isinstance(getattr(item, f.name), (str, list, dict)) and f.name != "tests"})
+        copy = clean(self)
+        copy.tests = [clean(t) for t in self.tests]
+        return copy
+
     def __str__(self) -> str:
         from grader.report.terminal import render
 
@@ -100,13 +83,3 @@ def score_for(points: float, passed: int, total: int, partial: bool) -> float:
     if partial:
         return round(points * passed / total, 6)
     return float(points) if passed == total else 0.0
-
-
-def printable_results(results: Results) -> Results:
-    """A copy of ``results`` in which every text (of the tests too) is ``printable``."""
-    def clean(item):
-        return replace(item, **{f.name: printable_json(getattr(item, f.name)) for f in fields(item)
-                                if isinstance(getattr(item, f.name), (str, list, dict)) and f.name != "tests"})
-    copy = clean(results)
-    copy.tests = [clean(t) for t in results.tests]
-    return copy

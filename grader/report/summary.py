@@ -8,7 +8,7 @@ import statistics
 from collections import Counter
 from typing import Any
 
-from grader.report.results import printable
+from grader.report.text import printable
 
 BAR = 40
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import os
 from itertools import groupby
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-from grader.report.results import Results, TestResult, printable_results
+if TYPE_CHECKING:
+    from grader.report.results import Results, TestResult
 
 GREEN, RED, DIM, BOLD, RESET = "\033[32m", "\033[31m", "\033[2m", "\033[1m", "\033[0m"
 
@@ -27,7 +28,7 @@ def _points(x: float) -> str:
 
 
 def render(results: Results, *, color: bool) -> str:
-    results = printable_results(results)
+    results = results.printable()
     paint = (lambda code, text: f"{code}{text}{RESET}") if color else (lambda code, text: text)
     lines = [paint(BOLD, f"{results.assignment}: {_points(results.score)} / {_points(results.max_score)} points")]
     if results.output:

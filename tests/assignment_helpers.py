@@ -14,7 +14,7 @@ from grader.spec.draw import draw_case, example_case
 from grader.spec.randomgraph import draw_graph_case
 from grader.spec import load_assignment
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 NAMES = ["scalar-graphs", "vector-layers", "backprop-engine"]
 
 

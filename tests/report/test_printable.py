@@ -16,7 +16,7 @@ from grader.cli import main
 from grader.grading.grade import grade_submission
 from grader.report.gradescope import validation_errors, write_failure
 from grader.report.terminal import BOLD, DIM, GREEN, RED, RESET, render
-from grader.report.results import printable
+from grader.report.text import printable
 from grader.report.summary import summarize
 
 ROOT = Path(__file__).resolve().parents[2]

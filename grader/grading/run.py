@@ -1,0 +1,50 @@
+"""``grade run``: grade one submission on every test and write Gradescope's results.json,
+whatever happens (a results file that says so, with no score, when grading cannot happen),
+optionally after a self-check of the grader."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from grader.grading.grade import grade_submission
+from grader.report.results import Results
+
+
+def run(assignment_dir: str | Path, submission_dir: str | Path, results_path: str | Path, *,
+        seed: int | None = None, metadata: str | Path | None = None, self_check: bool = False,
+        say=None) -> Results:
+    """``grade run``: grade every test and write Gradescope's results.json.
+
+    A results file is written whatever happens. When grading cannot happen, the file says so
+    (and gives no score) and the error is raised: SpecError for a broken spec, GraderFault
+    when the grader itself fails (its worker cannot start, or ``self_check`` finds the
+    grader broken here), OSError for a missing folder. ``say`` gets the self-check's line.
+    """
+    from grader.errors import GraderFault, SpecError
+    from grader.report.gradescope import write_failure, write_grader_fault, write_results
+    from grader.grading.submission import gradescope_seed
+
+    if seed is None and metadata is not None:
+        seed = gradescope_seed(metadata)
+    try:
+        if not Path(submission_dir).is_dir():
+            raise FileNotFoundError(f"{submission_dir} is not a folder")
+        hide = [Path(results_path).resolve().parent]
+        if self_check:
+            from grader.grading.selfcheck import self_check as check_grader
+            line = check_grader(assignment_dir, hide=hide)
+            if say:
+                say(line)
+        results = grade_submission(assignment_dir, submission_dir, seed=seed, hide=hide)
+    except SpecError as e:
+        write_failure("The autograder's assignment spec is broken; your instructor has been told:\n"
+                      + "\n".join(str(p) for p in e.problems[:20]), results_path)
+        raise
+    except GraderFault as e:
+        write_grader_fault(results_path, e.cause)
+        raise
+    except Exception as e:  # unreadable paths, or a bug of ours: still never a silent page
+        write_failure(f"The autograder could not grade this submission ({e}).", results_path)
+        raise
+    write_results(results, results_path)
+    return results
