@@ -68,8 +68,7 @@ class GraphTests:
             group=f"{graph.id}: {graph.title}", check="graph", passed_cases=outcome.passed, total_cases=outcome.total,
             tags=["graph", graph.id], requests=requests))
 
-    def _settle(self, sent: "Sent | None", graph: GraphTest, outcome: Outcome,
-                           requests: list[int]) -> None:
+    def _settle(self, sent: "Sent | None", graph: GraphTest, outcome: Outcome, requests: list[int]) -> None:
         """Read and judge one graph case (sending the follow-up requests of a case whose
         expressions need the worker's results first)."""
         if sent is None:
