@@ -41,12 +41,19 @@ def student_readme(assignment: Assignment) -> str:
     files = ", ".join(f"`{f}`" for f in assignment.files)
     parts = [f"# {assignment.title}\n", assignment.description.strip() + "\n" if assignment.description else ""]
     graded = [n for n in assignment.nodes.values() if not n.provided]
-    if graded:
+    classes = [n for n in graded if n.convention.kind == "class"]
+    others = [n for n in graded if n.convention.kind != "class"]
+    if classes and not others:
         parts.append(f"## Your task\n\nIn {files}, implement `forward` and `backward` of each class "
                      "below:\nreplace every `raise NotImplementedError(...)` with your code.\n")
         parts.append(_table(graded))
+    elif graded:
+        parts.append(f"## Your task\n\nIn {files}, write what is below: replace every "
+                     "`raise NotImplementedError(...)` with your code.\n")
+        parts.append(_calls(graded))
+    if graded:
         parts.extend(_section(n) for n in graded)
-        parts.append(RULES)
+        parts.append(RULES if not others else _rules(graded))
     else:
         parts.append(f"## Your task\n\nIn {files}, replace every `raise NotImplementedError(...)` "
                      "with your code.\n")
@@ -69,6 +76,55 @@ def _table(nodes: list[NodeType]) -> str:
         args = ", ".join(f"`{i.name}` {_shape(i)}" for i in node.inputs)
         rows.append(f"| `{node.name}` | {attributes} | {args} |")
     return "\n".join(rows) + "\n"
+
+
+def _calls(nodes: list[NodeType]) -> str:
+    """A row per function or method to write, in each node's calling convention."""
+    rows = ["| node | you write | it returns |", "|---|---|---|"]
+    for node in nodes:
+        c, inputs = node.convention, [i.name for i in node.inputs]
+        floats = [i.name for i in node.inputs if i.dtype == "float64"]
+        grads = ", ".join(f"d{n}" for n in floats)
+        grads = f"({grads})" if len(floats) > 1 else grads
+        args = ", ".join(f"`{i.name}` {_shape(i)}" for i in node.inputs)
+        if c.kind == "class":
+            calls = [(f"`{node.name}(...).forward(...)`: {args}", "the output"),
+                     (f"`{node.name}(...).backward(grad_output)`", f"one gradient per input, {grads}")]
+        elif c.kind in ("functions", "static"):
+            forward = c.forward if c.kind == "functions" else f"{c.forward}.forward"
+            backward = c.backward if c.kind == "functions" else f"{c.forward}.backward"
+            calls = [(f"`{forward}({', '.join(inputs)})`: {args}", "`(out, cache)`"),
+                     (f"`{backward}(dout, cache)`", grads)]
+        elif c.kind == "loss":
+            calls = [(f"`{c.forward}({', '.join(inputs)})`: {args}", f"`(loss, d{inputs[0]})`")]
+        else:
+            params = {p: g for p, g in c.parameters}
+            rest = [i for i in inputs if i not in params]
+            attrs = ", ".join(f"`self.{p}`" for p in params)
+            left = ", ".join(f"`self.{g}`" for g in params.values())
+            calls = [(f"`{node.name}(...).forward({', '.join(rest)})` with {attrs} set: {args}", "the output"),
+                     (f"`{node.name}(...).backward(dout)`", f"d{rest[0]}, and sets {left}" if len(rest) == 1
+                      else f"({', '.join('d' + r for r in rest)}), and sets {left}")]
+        rows += [f"| `{node.name}` | {call} | {returns} |" for call, returns in calls]
+    return "\n".join(rows) + "\n"
+
+
+def _rules(nodes: list[NodeType]) -> str:
+    """The rules, for an assignment whose nodes are not (all) classes."""
+    return """\
+## Rules
+
+- Inputs are numpy arrays (float64; integer arrays for class labels). Return new arrays: do
+  not modify the inputs or `dout`.
+- A backward returns the gradients of the float inputs, in order, each shaped like its input
+  (a bare array when there is one); integer inputs get none.
+- A `cache` is whatever your forward needs to keep for backward; the grader passes it back
+  unchanged and never looks inside.
+- Several calls may be in flight at once: keep state in the cache or on `self`, never in
+  module-level variables.
+- Use numpy and the Python standard library. Importing torch, jax, tensorflow, autograd or
+  the grader itself is not allowed. Printing is fine.
+"""
 
 
 def _section(node: NodeType) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.grading import numeric
+from grader.grading import nodecalls, numeric
 from grader.grading.diagnose import compare, fmt
 from grader.spec.draw import bind_dims, draw_case, example_case
 from grader.grading.outcome import NotCompared, Outcome
@@ -82,16 +82,13 @@ class NodeTestRun:
     # -- the programs ----------------------------------------------------------------------------
 
     def _new(self, handle: int) -> dict:
-        return {"do": "new", "as": handle, "cls": self.node.name, "attrs": self.test.attributes,
-                "arity": self.arity, "where": f"{self.node.name}(...)"}
+        return nodecalls.new(self.node, self.test.attributes, handle)
 
     def _forward_step(self, handle: int, case: Case) -> dict:
-        return {"do": "forward", "handle": handle, "inputs": list(case.inputs.values()),
-                "where": f"{self.node.name}.forward"}
+        return nodecalls.forward(self.node, handle, list(case.inputs.values()))
 
     def _backward_step(self, handle: int, case: Case) -> dict:
-        g = case.grad_output if case.grad_output is not None else np.zeros(())
-        return {"do": "backward", "handle": handle, "grad": g, "where": f"{self.node.name}.backward"}
+        return nodecalls.backward(self.node, handle, case.grad_output)
 
     def probe_program(self) -> list[dict]:
         """Without a reference, the output's shape (for grad_output) comes from a forward of
@@ -130,9 +127,7 @@ class NodeTestRun:
             steps += [self._new(3 * i), self._forward_step(3 * i, case), self._backward_step(3 * i, case)]
             if "numeric" in self.points and self.test.kind == "node":
                 case.replies["plan"] = numeric.plan(case.inputs, self.graded, self.rng)
-                steps.append({"do": "forward_many", "cls": self.node.name, "attrs": self.test.attributes,
-                              "inputs_of": 3 * i, "perturb": case.replies["plan"],
-                              "where": f"{self.node.name}.forward"})
+                steps.append(nodecalls.forward_many(self.node, self.test.attributes, 3 * i, case.replies["plan"]))
             if self.pairs:
                 other = self.cases[(i + 1) % len(self.cases)]
                 steps += [self._new(3 * i + 1), self._new(3 * i + 2),

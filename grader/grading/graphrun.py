@@ -20,6 +20,7 @@ from typing import Any, Iterator, Mapping
 
 import numpy as np
 
+from grader.grading import nodecalls
 from grader.grading.diagnose import shape_message
 from grader.engine import Var, as_array, backward
 from grader.spec.model import GraphNode, GraphTest, NodeType
@@ -40,8 +41,8 @@ class GraphCase:
     is what the judge reads: ``{"ok": {values, grads, upstream, returned}}``, or
     ``{"error": ...}`` naming the first node that failed."""
 
-    def __init__(self, graph: GraphTest, inputs: Mapping[str, Any]):
-        self.graph = graph
+    def __init__(self, graph: GraphTest, types: Mapping[str, NodeType], inputs: Mapping[str, Any]):
+        self.graph, self.types = graph, types
         self.values: dict[str, np.ndarray] = {name: as_array(v) for name, v in inputs.items()}
         self.handles = {node.name: k for k, node in enumerate(graph.nodes) if node.expression is None}
         self.upstream: dict[str, np.ndarray] = {}
@@ -81,11 +82,10 @@ class GraphCase:
         for node in graph.nodes:
             if node.expression is None:
                 h = self.handles[node.name]
-                batch.append({"do": "new", "cls": node.type, "attrs": node.attributes, "as": h,
-                              "arity": len(node.args), "where": f"{node.type}.__init__"})
-                batch.append({"do": "forward", "handle": h, "where": f"{node.type}.forward",
-                              "inputs": [{"$out": self.handles[a]} if a in self.handles else _arg_value(a, self.values)
-                                         for a in node.args]})
+                node_type = self.types[node.type]
+                batch.append(nodecalls.new(node_type, node.attributes, h, self._call(node, "__init__")))
+                batch.append(nodecalls.forward(node_type, h, [
+                    {"$out": self.handles[a]} if a in self.handles else _arg_value(a, self.values) for a in node.args]))
                 waiting.add(node.name)
                 continue
             if waiting & set(node.args):
@@ -102,8 +102,7 @@ class GraphCase:
         for node in reversed(graph.nodes):
             if node.expression is None:
                 h = self.handles[node.name]
-                batch.append({"do": "backward", "handle": h, "where": f"{node.type}.backward",
-                              "grad": {"$sum": parts[node.name], "like": h}})
+                batch.append(nodecalls.backward(self.types[node.type], h, {"$sum": parts[node.name], "like": h}))
                 waiting.add(node.name)
                 for i, arg in enumerate(node.args):
                     if isinstance(arg, str):
@@ -176,7 +175,14 @@ class GraphCase:
                                      f"{names[modified[0]]} in place; work on a copy (e.g. x = x.copy())"})
 
     def _fail(self, node: GraphNode, phase: str, error: dict) -> None:
-        self.error = {**error, "where": f"{node.type}.{phase}", "node": node.name, "phase": phase}
+        self.error = {**error, "where": self._call(node, phase), "node": node.name, "phase": phase}
+
+    def _call(self, node: GraphNode, phase: str) -> str:
+        """How a message names a node's call: ``Mul.__init__``, ``Mul.backward``, ``affine_forward``."""
+        convention = self.types[node.type].convention
+        if phase == "__init__":
+            return f"{node.type}.__init__" if convention.kind in ("class", "parameters") else convention.call("forward")
+        return convention.call(phase)
 
 
 def driver_step(graph: GraphTest, types: Mapping[str, NodeType], inputs: Mapping[str, Any]) -> dict:

@@ -42,7 +42,7 @@ class GraphTests:
         for label, concrete, inputs in graph_cases(graph, self.session.assignment, rng):
             sent, case = None, None
             if not self.blocked_by:
-                case = None if driver else GraphCase(concrete, inputs)
+                case = None if driver else GraphCase(concrete, self.session.assignment.nodes, inputs)
                 steps = [driver_step(concrete, self.session.assignment.nodes, inputs)] if driver else case.steps
                 out = self.session.outgoing(steps, requests)
                 if not out.small or (case and case.multi):  # these wait until every reply is read

@@ -8,7 +8,7 @@ from __future__ import annotations
 from grader.grading.checks import error_text
 from grader.grading.submission import Submission
 from grader.sandbox.imports import scan
-from grader.spec.model import Assignment
+from grader.spec.model import NodeType
 
 
 def forbidden_imports(submission: Submission, forbidden: set[str]) -> list[str]:
@@ -27,38 +27,74 @@ def forbidden_imports(submission: Submission, forbidden: set[str]) -> list[str]:
     return messages
 
 
-def unusable(symbol: str, file: str, loaded: dict, assignment: Assignment, submission: Submission) -> str | None:
-    """Why the student's ``symbol`` (in ``file``) cannot be called, from what the worker
-    loaded (None when it can): a missing file, an import that failed, a missing class, a
-    signature that does not fit how the grader calls it."""
+def unusable(symbol: str, file: str, loaded: dict, submission: Submission) -> str | None:
+    """Why the student's function or class ``symbol`` (in ``file``) cannot be called, from
+    what the worker loaded (None when it can): a missing file, an import that failed, a
+    missing name."""
     if file in submission.missing:
         return f"{file} was not found in your submission"
     error = loaded["files"].get(file)
     if error:
         return f"{file} could not be imported: {error_text(error)}"
-    info = loaded["symbols"].get(symbol, {"found": False})
-    if not info.get("found"):
+    if not loaded["symbols"].get(symbol, {"found": False}).get("found"):
         return f"{file} has no {'class' if symbol[0].isupper() else 'function'} {symbol}"
-    node = assignment.nodes.get(symbol)
-    if node is None:
+    return None
+
+
+def unusable_node(node: NodeType, loaded: dict, submission: Submission) -> str | None:
+    """Why node type ``node`` cannot be called as its calling convention says (None when it
+    can): what ``unusable`` finds, or a class where a function is due (or back), or a
+    signature that does not fit the call."""
+    convention, inputs = node.convention, [i.name for i in node.inputs]
+    for symbol in convention.symbols():
+        why = unusable(symbol, node.file, loaded, submission)
+        if why:
+            if "has no" in why:
+                kind = "class" if convention.kind in ("class", "static", "parameters") else "function"
+                return f"{node.file} has no {kind} {symbol}"
+            return why
+    infos = [loaded["symbols"][s] for s in convention.symbols()]
+    if convention.kind in ("functions", "loss"):
+        for symbol, info, count in zip(convention.symbols(), infos, (len(inputs), 2)):
+            if info.get("kind") == "class":
+                return f"{symbol} in {node.file} must be a function, not a class"
+            if convention.kind == "loss":
+                count = len(inputs)
+            wrong = _misfit(info.get("__call__"), count)
+            if wrong:
+                args = ", ".join(inputs) if symbol == convention.forward else "dout, cache"
+                return f"{symbol} takes ({wrong}), but it is called as {symbol}({args})"
         return None
+    (info,) = infos
+    name = convention.forward
     if info.get("kind") != "class":
-        return f"{symbol} in {file} must be a class"
-    forward = info.get("forward")
-    n = len(node.inputs)
-    names = ", ".join(i.name for i in node.inputs)
-    if forward is None:
-        return f"{symbol} has no forward method"
-    if forward["required"] > n or (len(forward["positional"]) < n and not forward["varargs"]):
-        return (f"{symbol}.forward takes ({', '.join(['self'] + forward['positional'])}), "
-                f"but it is called as forward({names})")
-    backward = info.get("backward")
-    if backward is None:
-        return f"{symbol} has no backward method"
-    if backward["required"] > 1 or (not backward["positional"] and not backward["varargs"]):
-        return f"{symbol}.backward must take exactly one argument, grad_output"
+        return f"{name} in {node.file} must be a class"
+    parameters = {p for p, _ in convention.parameters}
+    args = [n for n in inputs if n not in parameters]
+    forward, backward = info.get("forward"), info.get("backward")
+    if forward is None or backward is None:
+        return f"{name} has no {'forward' if forward is None else 'backward'} method"
+    if convention.kind == "static" and not (forward.get("static") and backward.get("static")):
+        return f"{name}.forward and {name}.backward must be static methods (@staticmethod)"
+    if _misfit(forward, len(args)):
+        takes = forward["positional"] if forward.get("static") else ["self", *forward["positional"]]
+        return f"{name}.forward takes ({', '.join(takes)}), but it is called as forward({', '.join(args)})"
+    backward_args = 2 if convention.kind == "static" else 1
+    if _misfit(backward, backward_args):
+        return (f"{name}.backward must take (dout, cache)" if convention.kind == "static" else
+                f"{name}.backward must take exactly one argument, grad_output")
     init = info.get("__init__")
     missing = [a for a in node.attributes if init and a not in init["keywords"] and not init["varkw"]]
-    if missing:
-        return f"{symbol}.__init__ must accept the attribute{'s' if len(missing) > 1 else ''} {', '.join(missing)}"
+    if missing and convention.kind != "static":
+        return f"{name}.__init__ must accept the attribute{'s' if len(missing) > 1 else ''} {', '.join(missing)}"
+    return None
+
+
+def _misfit(signature: dict | None, count: int) -> str | None:
+    """The parameters of a callable that cannot be called with ``count`` positional
+    arguments, spelled out (None when it can be, or when its signature is unknown)."""
+    if signature is None:
+        return None
+    if signature["required"] > count or (len(signature["positional"]) < count and not signature["varargs"]):
+        return ", ".join(signature["positional"])
     return None

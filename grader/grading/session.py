@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from grader.grading.checks import error_text
-from grader.grading.loading import unusable
+from grader.grading.loading import unusable, unusable_node
 from grader.grading.submission import Submission
 from grader.report.results import TestResult
 from grader.sandbox.channel import Outgoing, WorkerFailure
@@ -46,10 +46,13 @@ class Session:
         work, done while the worker starts."""
         for name in self.submission.missing:
             self.messages.append(f"{name} was not found in your submission.")
-        symbols = {n.name: n.file for n in self.assignment.nodes.values() if not n.provided}
+        nodes = [n for n in self.assignment.nodes.values() if not n.provided]
+        symbols = {symbol: n.file for n in nodes for symbol in n.convention.symbols()}
+        driver = {}
         if self.assignment.driver_file:
-            symbols.update({"topological_sort": self.assignment.driver_file, "backward": self.assignment.driver_file})
-        self.symbols = symbols
+            driver = {"topological_sort": self.assignment.driver_file, "backward": self.assignment.driver_file}
+        symbols.update(driver)
+        self.symbols = [n.name for n in nodes] + list(driver)  # what can be blocked
         try:
             pending = self.sandbox.begin_load(symbols)
             if meanwhile:
@@ -67,8 +70,12 @@ class Session:
         for file, error in loaded["files"].items():
             if error and file in self.assignment.files:
                 self.messages.append(f"{file} could not be imported: {error_text(error)}")
-        for symbol, file in symbols.items():
-            why = unusable(symbol, file, loaded, self.assignment, self.submission)
+        for node in nodes:
+            why = unusable_node(node, loaded, self.submission)
+            if why:
+                self.blocked[node.name] = why
+        for symbol, file in driver.items():
+            why = unusable(symbol, file, loaded, self.submission)
             if why:
                 self.blocked[symbol] = why
 

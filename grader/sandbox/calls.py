@@ -15,6 +15,7 @@ import numpy as np
 
 from grader.sandbox import replies
 from grader.sandbox.calltimer import limited
+from grader.sandbox.conventions import maker
 from grader.sandbox.protocol import directions
 from grader.sandbox.replies import StudentError, as_gradients, describe_failure, to_array
 from grader.sandbox.studentengine import Var, given_class
@@ -70,7 +71,10 @@ class Worker:
                                 "function" if callable(obj) else type(obj).__name__}
         for method in ("__init__", "forward", "backward") if inspect.isclass(obj) else ("__call__",):
             target = getattr(obj, method, None) if inspect.isclass(obj) else obj
-            info[method] = _signature(target, skip_self=inspect.isclass(obj))
+            static = inspect.isclass(obj) and isinstance(inspect.getattr_static(obj, method, None), staticmethod)
+            info[method] = _signature(target, skip_self=inspect.isclass(obj) and not static)
+            if static and info[method] is not None:
+                info[method]["static"] = True
         return info
 
     # -- programs of calls -------------------------------------------------------------------------
@@ -85,23 +89,22 @@ class Worker:
         except BaseException as e:  # a student's SystemExit must not end the worker
             return {"error": {"where": where, **describe_failure(e, where)}}
 
-    def _class(self, cls_name: str) -> Any:
-        cls = self.symbols.get(cls_name)
-        if cls is None:
-            raise StudentError({"kind": "missing", "message": f"there is no class {cls_name}"})
-        return cls
-
-    def _new(self, cls_name: str, attrs: dict) -> Any:
-        cls = self._class(cls_name)
-        with limited(f"{cls_name}(...)"):
-            return cls(**attrs)
+    def _maker(self, step: dict):
+        """A function that makes one node object of the step's node type, in its calling
+        convention (``conventions``): a class's instance, or an adapter around functions."""
+        convention = step.get("convention") or {"kind": "class", "forward": step["cls"]}
+        arity = step.get("arity", len(step.get("inputs_names", [])))
+        names = step.get("inputs_names") or [f"input {i + 1}" for i in range(arity)]
+        return maker(convention, self.symbols, step.get("attrs", {}), names, step.get("floats") or [True] * len(names))
 
     def _do_new(self, step: dict) -> int:
         handle = step["as"]
         for held in (self.handles, self.inputs, self.outputs, self.returned):
             held.pop(handle, None)
         self.arity[handle] = step["arity"]
-        self.handles[handle] = self._new(step["cls"], step.get("attrs", {}))
+        make = self._maker(step)
+        with limited(step.get("where", f"{step['cls']}(...)")):
+            self.handles[handle] = make()
         return handle
 
     def _instance(self, step: dict) -> Any:
@@ -173,7 +176,7 @@ class Worker:
             base = self.inputs[step["inputs_of"]][1]
         else:
             base = [np.array(x) for x in step["inputs"]]
-        cls, attrs, where = self._class(step["cls"]), step.get("attrs", {}), step.get("where", "forward")
+        make, where = self._maker(step), step.get("where", "forward")
         outs = []
         for plan in step["perturb"]:
             k = plan["input"]
@@ -189,7 +192,7 @@ class Worker:
                     else:
                         inputs[k] += sign * h * direction
                     with limited(where):  # a fresh instance and its forward: one timer for both
-                        result = cls(**attrs).forward(*inputs)
+                        result = make().forward(*inputs)
                     outs.append(to_array(result, "forward's output"))
         if outs and all(o.shape == outs[0].shape for o in outs):
             return {"outs": np.stack(outs).astype(np.float64)}  # one array: one payload to send

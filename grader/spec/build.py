@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from grader.errors import Problem
+from grader.spec.convention import parse as parse_convention
+from grader.spec.order import dependency_order
 from grader.spec.expr import ExprError, Expression, parse_expression, parse_wiring
 from grader.spec.model import (BUILTIN_DEFAULTS, CHECKS, Assignment, Draw, Example, GraphNode,
                                GraphTest, Input, NodeTest, NodeType, RandomGraphs, Settings, Tolerance)
@@ -209,9 +211,12 @@ class Builder:
         kinks = [self.expression(k, path + ("kinks", i), scope, attributes)
                  for i, k in enumerate(spec.get("kinks", []))]
         output = spec.get("output", {}).get("shape")
+        where = path + ("convention",) if "convention" in spec else ("convention",)
+        convention = parse_convention(spec.get("convention", self.doc.data.get("convention")), name, names,
+                                      where, self.error)
         node = NodeType(name, file, provided, spec.get("description", ""), attributes, inputs, reference,
                         [k for k in kinks if k is not None],
-                        tuple(output) if isinstance(output, list) else output, [], path)
+                        tuple(output) if isinstance(output, list) else output, [], path, convention)
         node_settings = inherit(self.defaults, spec)
         if not provided:
             tests = spec["tests"] if "tests" in spec else [{}]
@@ -304,7 +309,9 @@ class Builder:
             node = self.graph_node(name, text, types, scope, path + ("nodes", name))
             if node is not None:
                 nodes[name] = node
-        ordered = self.graph_order(nodes, path)
+        ordered, cycle = dependency_order(nodes)
+        if cycle:
+            self.error(path + ("nodes", cycle[0]), "the graph has a cycle: " + " -> ".join(cycle))
         output = spec["output"]
         if output not in wiring:
             self.error(path + ("output",), f"output {output!r} is not one of the graph's nodes "
@@ -374,34 +381,3 @@ class Builder:
             self.error(path, f"{parsed.type} has no reference, so the grader cannot compute this "
                              "graph's expected values")
         return GraphNode(name, parsed.type, parsed.args, {**node_type.attributes, **parsed.attributes}, None)
-
-    def graph_order(self, nodes: dict[str, GraphNode], path: tuple) -> list[GraphNode] | None:
-        """The graph's nodes with each after the nodes it reads; None (and a problem) on a cycle."""
-        order: list[GraphNode] = []
-        state: dict[str, str] = {}
-        for start in nodes:
-            if start in state:
-                continue
-            stack = [(start, iter(self._deps(nodes[start], nodes)))]
-            state[start] = "open"
-            while stack:
-                name, pending = stack[-1]
-                for dep in pending:
-                    if state.get(dep) == "open":
-                        trail = [n for n, _ in stack]
-                        cycle = trail[trail.index(dep):] + [dep]
-                        self.error(path + ("nodes", dep), "the graph has a cycle: " + " -> ".join(cycle))
-                        return None
-                    if dep not in state:
-                        state[dep] = "open"
-                        stack.append((dep, iter(self._deps(nodes[dep], nodes))))
-                        break
-                else:
-                    stack.pop()
-                    state[name] = "done"
-                    order.append(nodes[name])
-        return order
-
-    @staticmethod
-    def _deps(node: GraphNode, nodes: dict[str, GraphNode]) -> list[str]:
-        return [a for a in node.args if isinstance(a, str) and a in nodes]

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from grader.spec.convention import Convention
 from grader.spec.expr import Expression
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
@@ -117,6 +118,7 @@ class NodeType:
     output_shape: tuple[int | str, ...] | str | None
     tests: list[NodeTest]
     path: tuple = ()
+    convention: Convention = Convention()  # how students write it (a class, unless the spec says)
 
 
 @dataclass

@@ -78,7 +78,7 @@ def test_solution_graph_matches_reference(name, graph_id):
     graph = a.graphs[graph_id]
     worker = in_process(**{t: getattr(module, t) for t in a.nodes})
     for graph, case in graph_cases(graph, a.nodes):
-        run = GraphCase(graph, case)
+        run = GraphCase(graph, a.nodes, case)
         steps = run.steps
         while steps is not None:
             steps = run.take(worker.run({"steps": steps})["results"])

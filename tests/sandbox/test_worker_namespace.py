@@ -24,8 +24,8 @@ MODES = ["root", "ordinary"] if os.geteuid() == 0 else ["ordinary"]
 
 # what student code may find of the grader: the worker and what it runs on
 ALLOWED = {"grader", "grader.sandbox", *(f"grader.sandbox.{m}" for m in (
-    "worker", "calls", "calltimer", "replies", "studentengine", "protocol", "capture", "imports", "processes",
-    "confine", "limits", "rootfs", "cgroup"))}
+    "worker", "calls", "calltimer", "conventions", "replies", "studentengine", "protocol", "capture", "imports",
+    "processes", "confine", "limits", "rootfs", "cgroup"))}
 
 WALK = '''
 import gc as _gc, sys as _sys, types as _types
