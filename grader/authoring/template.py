@@ -37,7 +37,7 @@ def render_template(assignment_dir: str | Path) -> dict[str, str]:
         if count_regions(source) == 0:
             raise GraderError(f"{assignment.solution / name}: no '# BEGIN SOLUTION' region, so the "
                               "template would hand out the solution")
-    for name in assignment.provided:
+    for name in assignment.shipped:
         files[name] = _read(assignment.root / name, "a provided file")
     files["README.md"] = student_readme(assignment)
     data = load_yaml(assignment.spec_file).data

@@ -95,7 +95,7 @@ def build_autograder(assignment_dir: str | Path, out: str | Path, *, memory_mb: 
     for name in ("setup.sh", "run_autograder"):
         entries[name] = (scripts.joinpath(name).read_bytes(), 0o755)
     entries[f"{assignment.id}/assignment.yaml"] = (assignment.spec_file.read_bytes(), 0o644)
-    for name in assignment.provided:
+    for name in assignment.shipped:
         entries[f"{assignment.id}/{name}"] = ((assignment.root / name).read_bytes(), 0o644)
     entries["requirements.txt"] = ("\n".join(pinned_requirements()).encode() + b"\n", 0o644)
     with tempfile.TemporaryDirectory() as tmp:

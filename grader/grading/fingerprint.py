@@ -28,7 +28,7 @@ def fingerprint(assignment: Assignment, submission: Submission) -> str:
     """The digest of everything a grade of ``submission`` depends on (seed aside: it is
     derived from these files, or recorded with the results)."""
     digest = hashlib.sha256(grader_digest().encode())
-    for path in [assignment.spec_file, *(assignment.root / name for name in assignment.provided)]:
+    for path in [assignment.spec_file, *(assignment.root / name for name in assignment.shipped)]:
         digest.update(b"spec\0" + _read(path))
     for name in sorted(submission.found):
         digest.update(b"file\0" + name.encode() + b"\0" + _read(submission.found[name]))

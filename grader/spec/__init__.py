@@ -3,9 +3,10 @@
 ``load_assignment`` is the one entry point: YAML with positions (``yamlsource``), the JSON
 Schema (``schema``), meaning and cross-references (``build``), then a dry run of every
 reference (``check``). Any problem raises SpecError with every located message found.
-What a spec means lives here too: the random cases it describes (``draw``, and
-``randomgraph`` for drawn DAGs) and their ground truth on the reference engine
-(``reference``). It imports only ``engine`` and ``errors``.
+What a spec means lives here too: how students write each node (``convention``), the
+random cases it describes (``draw``, and ``randomgraph`` for drawn DAGs), graphs in
+dependency order (``order``) and the ground truth on the reference engine (``reference``,
+with instructor functions from ``pyref``). It imports only ``engine`` and ``errors``.
 """
 
 from __future__ import annotations

@@ -14,6 +14,8 @@ from typing import Any
 from grader.errors import Problem
 from grader.spec.convention import parse as parse_convention
 from grader.spec.order import dependency_order
+from grader.spec.pyref import DEFAULT_MODULE, PythonReference, ReferenceModuleError
+from grader.spec.pyref import reference as python_reference
 from grader.spec.expr import ExprError, Expression, parse_expression, parse_wiring
 from grader.spec.model import (BUILTIN_DEFAULTS, CHECKS, Assignment, Draw, Example, GraphNode,
                                GraphTest, Input, NodeTest, NodeType, RandomGraphs, Settings, Tolerance)
@@ -48,6 +50,7 @@ class Builder:
         for key in _MERGED:
             self.defaults[key] = {**BUILTIN_DEFAULTS[key], **data.get("defaults", {}).get(key, {})}
         self.files: list[str] = data["files"]
+        self.references: str | None = None  # set once a node uses a Python reference
 
     def error(self, path: tuple, message: str, *, key: bool = False, column: int = 0) -> None:
         self.problems.append(self.doc.problem(path, message, key=key, column_offset=column))
@@ -93,7 +96,8 @@ class Builder:
         return Assignment(data["id"], data["title"], data.get("description", ""), self.root,
                           self.spec_file, list(self.files), list(provided), driver, solution, nodes,
                           {k: g for k, g in graphs.items() if g is not None},
-                          dict(data.get("limits", {})), list(data.get("forbidden_imports", [])))
+                          dict(data.get("limits", {})), list(data.get("forbidden_imports", [])),
+                          self.references)
 
     # -- inputs, settings, expressions -------------------------------------------------------
 
@@ -139,6 +143,14 @@ class Builder:
             return parse_expression(text, names, static)
         except ExprError as e:
             self.error(path, f"{e.message} (in {text.strip()!r})", column=e.column)
+            return None
+
+    def python_reference(self, name: str, path: tuple, inputs: list[str], attributes) -> PythonReference | None:
+        self.references = self.doc.data.get("references", DEFAULT_MODULE)
+        try:
+            return python_reference(self.root, self.references, name, inputs, list(attributes))
+        except ReferenceModuleError as e:
+            self.error(path + ("python",), str(e))
             return None
 
     def check_dims(self, inputs: list[Input], settings: Settings, path: tuple) -> None:
@@ -206,7 +218,9 @@ class Builder:
             self.error(path + ("attributes",), f"{sorted(clash)[0]!r} is both an input and an attribute")
         scope = set(names) | set(attributes)
         reference = None
-        if "reference" in spec:
+        if isinstance(spec.get("reference"), dict):
+            reference = self.python_reference(spec["reference"]["python"], path + ("reference",), names, attributes)
+        elif "reference" in spec:
             reference = self.expression(spec["reference"], path + ("reference",), scope, attributes)
         kinks = [self.expression(k, path + ("kinks", i), scope, attributes)
                  for i, k in enumerate(spec.get("kinks", []))]

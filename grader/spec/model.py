@@ -13,6 +13,7 @@ from typing import Any
 
 from grader.spec.convention import Convention
 from grader.spec.expr import Expression
+from grader.spec.pyref import PythonReference
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 CHECKS = ("forward", "backward", "numeric", "no_mutation", "independence")
@@ -113,7 +114,7 @@ class NodeType:
     description: str
     attributes: dict[str, Any]
     inputs: list[Input]
-    reference: Expression | None
+    reference: Expression | PythonReference | None
     kinks: list[Expression]
     output_shape: tuple[int | str, ...] | str | None
     tests: list[NodeTest]
@@ -176,6 +177,13 @@ class Assignment:
     graphs: dict[str, GraphTest]
     limits: dict[str, float] = field(default_factory=dict)
     forbidden_imports: list[str] = field(default_factory=list)
+    references: str | None = None  # the instructor's module of Python references, when a node uses one
+
+    @property
+    def shipped(self) -> list[str]:
+        """The assignment folder's files that go with the spec to students and to Gradescope:
+        the provided files and the module of Python references."""
+        return self.provided + ([self.references] if self.references else [])
 
     @property
     def node_tests(self) -> list[NodeTest]:
