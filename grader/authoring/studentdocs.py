@@ -93,8 +93,10 @@ def _calls(nodes: list[NodeType]) -> str:
         elif c.kind in ("functions", "static"):
             forward = c.forward if c.kind == "functions" else f"{c.forward}.forward"
             backward = c.backward if c.kind == "functions" else f"{c.forward}.backward"
-            calls = [(f"`{forward}({', '.join(inputs)})`: {args}", "`(out, cache)`"),
-                     (f"`{backward}(dout, cache)`", grads)]
+            outs = ", ".join(node.outputs or ["out"])
+            upstream = ", ".join(f"d{o}" for o in node.outputs or ["out"])
+            calls = [(f"`{forward}({', '.join(inputs)})`: {args}", f"`({outs}, cache)`"),
+                     (f"`{backward}({upstream}, cache)`", grads)]
         elif c.kind == "loss":
             calls = [(f"`{c.forward}({', '.join(inputs)})`: {args}", f"`(loss, d{inputs[0]})`")]
         else:

@@ -104,7 +104,8 @@ class NodeTestRun:
         gradient, so that is the one backward gets)."""
         for i, case in enumerate(self.cases):
             if self.node.reference is not None:
-                shape = node_result(self.node, self.test.attributes, case.inputs).output.shape
+                output = node_result(self.node, self.test.attributes, case.inputs).output
+                shape = [o.shape for o in output] if isinstance(output, list) else output.shape
             else:
                 reply = probe[2 * i + 1]
                 if "ok" not in reply:
@@ -115,7 +116,8 @@ class NodeTestRun:
                 ones = case.expected is not None and bool(case.expected.grads)
                 case.grad_output = np.ones(shape) if ones else self.rng.normal(size=shape)
                 continue
-            case.grad_output = self.rng.normal(size=shape)
+            case.grad_output = [self.rng.normal(size=s) for s in shape] if isinstance(shape, list) \
+                else self.rng.normal(size=shape)
             case.expected = node_result(self.node, self.test.attributes, case.inputs, case.grad_output)
             case.ignores_upstream = node_result(self.node, self.test.attributes, case.inputs)
 
@@ -182,7 +184,11 @@ class NodeTestRun:
             if not np.all(np.isfinite(out)):
                 return "forward's output contains NaN or inf"
             return NO_REFERENCE if case.example is None else NO_OUTPUT
-        problem = self._compare(out, case.expected.output, "the output", case)
+        if self.node.outputs:  # several outputs: each compared, named
+            problem = next((p for got, want, name in zip(out, case.expected.output, self.node.outputs)
+                            if (p := self._compare(got, want, f"the output {name}", case))), None)
+        else:
+            problem = self._compare(out, case.expected.output, "the output", case)
         return f"{problem} (inputs {show_inputs(case)})" if problem else None
 
     def _grads(self, reply: dict) -> list:
@@ -200,9 +206,11 @@ class NodeTestRun:
         problem = self._judge_grads(grads, case, case.expected)
         if problem is None:
             self.agreement.append(_agreement(grads, self.test.inputs, case.expected))
-        shown = [*case.inputs.values(), case.grad_output]
-        if problem and all(np.size(v) <= 8 for v in shown):
-            problem += f" (at {show_inputs(case)}, grad_output = {fmt(case.grad_output)})"
+        upstream = case.grad_output if isinstance(case.grad_output, list) else [case.grad_output]
+        if problem and all(np.size(v) <= 8 for v in [*case.inputs.values(), *upstream]):
+            names = [f"d{n}" for n in self.node.outputs] or ["grad_output"]
+            shown = ", ".join(f"{n} = {fmt(g)}" for n, g in zip(names, upstream))
+            problem += f" (at {show_inputs(case)}, {shown})"
         return problem
 
     def _judge_grads(self, grads: list, case: Case, expected: Result) -> str | None:
@@ -269,7 +277,8 @@ class NodeTestRun:
                 if "error" in reply:
                     return (f"with two {self.node.name} instances alive, {error_text(reply['error'])}; "
                             "one instance alone works: keep state on self, not on the class")
-            same = _close(fwd1["ok"]["out"], fwd2["ok"]["out"], tol) and all(
+            outs = zip(*(o if isinstance(o, list) else [o] for o in (fwd1["ok"]["out"], fwd2["ok"]["out"])))
+            same = all(_close(a, b, tol) for a, b in outs) and all(
                 (a is None and b is None) or (a is not None and b is not None and _close(a, b, tol))
                 for a, b in zip(bwd1["ok"]["grads"], bwd2["ok"]["grads"]))
             if not same:

@@ -46,6 +46,7 @@ def unusable_node(node: NodeType, loaded: dict, submission: Submission) -> str |
     can): what ``unusable`` finds, or a class where a function is due (or back), or a
     signature that does not fit the call."""
     convention, inputs = node.convention, [i.name for i in node.inputs]
+    upstream = [f"d{o}" for o in node.outputs] or ["dout"]  # backward's upstream gradients, then the cache
     for symbol in convention.symbols():
         why = unusable(symbol, node.file, loaded, submission)
         if why:
@@ -55,14 +56,14 @@ def unusable_node(node: NodeType, loaded: dict, submission: Submission) -> str |
             return why
     infos = [loaded["symbols"][s] for s in convention.symbols()]
     if convention.kind in ("functions", "loss"):
-        for symbol, info, count in zip(convention.symbols(), infos, (len(inputs), 2)):
+        for symbol, info, count in zip(convention.symbols(), infos, (len(inputs), len(upstream) + 1)):
             if info.get("kind") == "class":
                 return f"{symbol} in {node.file} must be a function, not a class"
             if convention.kind == "loss":
                 count = len(inputs)
             wrong = _misfit(info.get("__call__"), count)
             if wrong:
-                args = ", ".join(inputs) if symbol == convention.forward else "dout, cache"
+                args = ", ".join(inputs) if symbol == convention.forward else ", ".join([*upstream, "cache"])
                 return f"{symbol} takes ({wrong}), but it is called as {symbol}({args})"
         return None
     (info,) = infos
@@ -79,10 +80,11 @@ def unusable_node(node: NodeType, loaded: dict, submission: Submission) -> str |
     if _misfit(forward, len(args)):
         takes = forward["positional"] if forward.get("static") else ["self", *forward["positional"]]
         return f"{name}.forward takes ({', '.join(takes)}), but it is called as forward({', '.join(args)})"
-    backward_args = 2 if convention.kind == "static" else 1
-    if _misfit(backward, backward_args):
-        return (f"{name}.backward must take (dout, cache)" if convention.kind == "static" else
-                f"{name}.backward must take exactly one argument, grad_output")
+    backward_args = [*upstream, "cache"] if convention.kind == "static" else upstream
+    if _misfit(backward, len(backward_args)):
+        if backward_args == ["dout"]:
+            return f"{name}.backward must take exactly one argument, grad_output"
+        return f"{name}.backward must take ({', '.join(backward_args)})"
     init = info.get("__init__")
     missing = [a for a in node.attributes if init and a not in init["keywords"] and not init["varkw"]]
     if missing and convention.kind != "static":

@@ -15,7 +15,7 @@ def maker(node: NodeType, attributes: dict[str, Any]) -> dict:
     """What the worker needs to make one node object of ``node`` (see ``sandbox.conventions``)."""
     return {"cls": node.name, "attrs": attributes, "convention": node.convention.describe(),
             "inputs_names": [i.name for i in node.inputs], "floats": [i.dtype == "float64" for i in node.inputs],
-            "arity": len(node.inputs)}
+            "arity": len(node.inputs), "output_names": list(node.outputs)}
 
 
 def new(node: NodeType, attributes: dict[str, Any], handle: int, where: str | None = None) -> dict:

@@ -63,9 +63,8 @@ def judge(node: NodeType, attributes: dict[str, Any], names: list[str], case: Ca
     reference says they work; otherwise what is wrong (``MOSTLY_KINKS`` when too little
     could be compared). ``names`` are the test's inputs, in the plan's order."""
     grads = case.replies["backward"]["ok"]["grads"]
-    base = case.replies["forward"]["ok"]["out"]
+    base, g = _joined(case.replies["forward"]["ok"]["out"]), _joined(case.grad_output)
     outs = case.replies["many"]["ok"]["outs"]
-    g = case.grad_output
     if not isinstance(outs, np.ndarray) or outs.shape[1:] != np.shape(g) or np.shape(base) != np.shape(g):
         return ("forward's output has a different shape from the expected one, so it cannot be "
                 "differentiated numerically")
@@ -105,6 +104,17 @@ def judge(node: NodeType, attributes: dict[str, Any], names: list[str], case: Ca
     if 2 * left_out > points:
         return MOSTLY_KINKS
     return None
+
+
+def _values(out: Any) -> Any:
+    """A reference's value: an array, or a list of them for several outputs."""
+    return [o.value for o in out] if isinstance(out, tuple) else out.value
+
+
+def _joined(value: Any) -> Any:
+    """Several outputs (or their upstream gradients) as one flat array, as the worker joins
+    each finite-difference forward's: the check then differentiates <g, all outputs>."""
+    return np.concatenate([np.ravel(v) for v in value]) if isinstance(value, list) else value
 
 
 def _stencil(p: dict, shape: tuple) -> tuple[np.ndarray | None, np.ndarray]:
@@ -160,9 +170,9 @@ def _finite_differences_fail(node: NodeType, attributes: dict[str, Any], case: C
                 return True
         if node.reference is None or case.expected is None or name not in case.expected.grads:
             return False
-        g = case.grad_output
-        up = np.sum(g * node.reference.evaluate({**attributes, **plus}).value)
-        down = np.sum(g * node.reference.evaluate({**attributes, **minus}).value)
+        g = _joined(case.grad_output)
+        up = np.sum(g * _joined(_values(node.reference.evaluate({**attributes, **plus}))))
+        down = np.sum(g * _joined(_values(node.reference.evaluate({**attributes, **minus}))))
         grad = np.ravel(case.expected.grads[name]).astype(np.float64)
         want = grad[j] if v is None else np.ravel(v[j]) @ grad
         return not _close(np.array([want]), np.array([(up - down) / (2 * h[j])]))[0]

@@ -17,7 +17,7 @@ from grader.sandbox import replies
 from grader.sandbox.calltimer import limited
 from grader.sandbox.conventions import maker
 from grader.sandbox.protocol import directions
-from grader.sandbox.replies import StudentError, as_gradients, describe_failure, to_array
+from grader.sandbox.replies import StudentError, as_gradients, describe_failure, outputs, to_array
 from grader.sandbox.studentengine import Var, given_class
 
 
@@ -28,6 +28,7 @@ class Worker:
         self.symbols: dict[str, Any] = {}
         self.handles: dict[int, Any] = {}
         self.arity: dict[int, int] = {}
+        self.output_names: dict[int, list[str] | None] = {}  # a node with several outputs: their names
         self.inputs: dict[int, tuple[list, list]] = {}  # each instance's forward inputs, and copies
         self.outputs: dict[int, np.ndarray] = {}  # what each instance's forward returned
         self.returned: dict[int, list] = {}  # the gradients each instance's backward returned
@@ -95,13 +96,15 @@ class Worker:
         convention = step.get("convention") or {"kind": "class", "forward": step["cls"]}
         arity = step.get("arity", len(step.get("inputs_names", [])))
         names = step.get("inputs_names") or [f"input {i + 1}" for i in range(arity)]
-        return maker(convention, self.symbols, step.get("attrs", {}), names, step.get("floats") or [True] * len(names))
+        return maker(convention, self.symbols, step.get("attrs", {}), names, step.get("floats") or [True] * len(names),
+                     step.get("output_names"))
 
     def _do_new(self, step: dict) -> int:
         handle = step["as"]
         for held in (self.handles, self.inputs, self.outputs, self.returned):
             held.pop(handle, None)
         self.arity[handle] = step["arity"]
+        self.output_names[handle] = step.get("output_names")
         make = self._maker(step)
         with limited(step.get("where", f"{step['cls']}(...)")):
             self.handles[handle] = make()
@@ -119,23 +122,24 @@ class Worker:
         self.inputs[step["handle"]] = (inputs, originals)
         with limited(step.get("where", "forward")):
             result = obj.forward(*inputs)
-        out = to_array(result, "forward's output")
+        out = outputs(result, self.output_names.get(step["handle"]))
         self.outputs[step["handle"]] = out
         return {"out": out, "modified": _modified(inputs, originals)}
 
     def _do_backward(self, step: dict) -> dict:
         obj = self._instance(step)
-        original = self._wired(step["grad"])
-        grad = original.copy()
+        several = isinstance(step["grad"], list)  # one upstream gradient per output
+        original = [np.array(g) for g in step["grad"]] if several else [self._wired(step["grad"])]
+        grad = [g.copy() for g in original]
         with limited(step.get("where", "backward")):
-            result = obj.backward(grad)
+            result = obj.backward(*grad)
         inputs, originals = self.inputs.get(step["handle"], ([], []))
         grads = as_gradients(result, self.arity[step["handle"]], "backward")
         self.returned[step["handle"]] = grads
         reply = {"grads": grads, "modified": _modified(inputs, originals),
-                 "grad_modified": bool(_modified([grad], [original]))}
+                 "grad_modified": bool(_modified(grad, original))}
         if isinstance(step["grad"], dict):
-            reply["upstream"] = original  # what the wiring added up, for the grader to judge
+            reply["upstream"] = original[0]  # what the wiring added up, for the grader to judge
         return reply
 
     def _wired(self, value: Any) -> np.ndarray:
@@ -193,7 +197,8 @@ class Worker:
                         inputs[k] += sign * h * direction
                     with limited(where):  # a fresh instance and its forward: one timer for both
                         result = make().forward(*inputs)
-                    outs.append(to_array(result, "forward's output"))
+                    out = outputs(result, step.get("output_names"))
+                    outs.append(np.concatenate([np.ravel(o) for o in out]) if isinstance(out, list) else out)
         if outs and all(o.shape == outs[0].shape for o in outs):
             return {"outs": np.stack(outs).astype(np.float64)}  # one array: one payload to send
         return {"outs": outs}

@@ -13,7 +13,7 @@ from grader.sandbox.replies import StudentError, to_array
 
 
 def maker(convention: dict, symbols: dict[str, Any], attrs: dict, inputs: list[str],
-          floats: list[bool]) -> Callable[[], Any]:
+          floats: list[bool], outputs: list[str] | None = None) -> Callable[[], Any]:
     """A function that makes one node object of this convention (the class is instantiated
     there, under the caller's time limit)."""
     kind, forward, backward = convention["kind"], convention["forward"], convention.get("backward", "")
@@ -27,10 +27,10 @@ def maker(convention: dict, symbols: dict[str, Any], attrs: dict, inputs: list[s
     if kind == "class":
         return lambda: symbol(forward)(**attrs)
     if kind == "functions":
-        return lambda: FunctionPair(symbol(forward), symbol(backward), (forward, backward), inputs, floats)
+        return lambda: FunctionPair(symbol(forward), symbol(backward), (forward, backward), inputs, floats, outputs)
     if kind == "static":
         return lambda: FunctionPair(symbol(forward).forward, symbol(forward).backward,
-                                    (f"{forward}.forward", f"{forward}.backward"), inputs, floats)
+                                    (f"{forward}.forward", f"{forward}.backward"), inputs, floats, outputs)
     if kind == "loss":
         return lambda: LossWithGradient(symbol(forward), forward, inputs)
     return lambda: ParameterHolder(symbol(forward)(**attrs), forward, inputs, floats,
@@ -54,26 +54,27 @@ def spread(result: Any, inputs: list[str], floats: list[bool], who: str) -> list
 
 
 class FunctionPair:
-    """``forward(*inputs) -> (out, cache)`` and ``backward(dout, cache)``: functions, or a
-    class's static methods."""
+    """``forward(*inputs) -> (out, cache)`` (or ``(out_1, ..., out_k, cache)``) and
+    ``backward(dout, cache)`` (one upstream gradient per output, then the cache): functions,
+    or a class's static methods."""
 
     def __init__(self, forward: Callable, backward: Callable, names: tuple[str, str], inputs: list[str],
-                 floats: list[bool]):
+                 floats: list[bool], outputs: list[str] | None = None):
         self._forward, self._backward, self._names = forward, backward, names
-        self._inputs, self._floats = inputs, floats
+        self._inputs, self._floats, self._outputs = inputs, floats, outputs or ["out"]
         self._cache: Any = None
 
     def forward(self, *inputs: Any) -> Any:
         result = self._forward(*inputs)
-        if not (isinstance(result, tuple) and len(result) == 2):
+        if not (isinstance(result, tuple) and len(result) == len(self._outputs) + 1):
             what = f"a tuple of {len(result)}" if isinstance(result, tuple) else type(result).__name__
             raise StudentError({"kind": "bad_return", "message": f"{self._names[0]} returned {what}; "
-                                "it must return (out, cache)"})
-        out, self._cache = result
-        return out
+                                f"it must return ({', '.join(self._outputs)}, cache)"})
+        *outs, self._cache = result
+        return outs[0] if len(outs) == 1 else tuple(outs)
 
-    def backward(self, grad_output: Any) -> list:
-        return spread(self._backward(grad_output, self._cache), self._inputs, self._floats, self._names[1])
+    def backward(self, *grad_outputs: Any) -> list:
+        return spread(self._backward(*grad_outputs, self._cache), self._inputs, self._floats, self._names[1])
 
 
 class LossWithGradient:
@@ -115,9 +116,9 @@ class ParameterHolder:
                 rest.append(value)
         return self._obj.forward(*rest)
 
-    def backward(self, grad_output: Any) -> list:
+    def backward(self, *grad_outputs: Any) -> list:
         others = [(n, f) for n, f in zip(self._inputs, self._floats) if n not in self._parameters]
-        given = spread(self._obj.backward(grad_output), [n for n, _ in others], [f for _, f in others],
+        given = spread(self._obj.backward(*grad_outputs), [n for n, _ in others], [f for _, f in others],
                        f"{self._name}.backward")
         grads = iter(given)
         result = []

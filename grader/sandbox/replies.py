@@ -87,3 +87,15 @@ def as_gradients(result: Any, count: int, what: str) -> list[np.ndarray | None]:
                             f"gradient{'s' if len(entries) != 1 else ''} for {count} inputs; it must "
                             "return one per forward input"})
     return [None if e is None else to_array(e, f"{what}'s gradient {i + 1}") for i, e in enumerate(entries)]
+
+
+def outputs(result: Any, names: list[str] | None) -> Any:
+    """forward's result as an array, or, for a node with several outputs (``names``), as a
+    list of arrays, one per output in order."""
+    if not names:
+        return to_array(result, "forward's output")
+    if not isinstance(result, (tuple, list)) or len(result) != len(names):
+        got = f"{len(result)} values" if isinstance(result, (tuple, list)) else f"a {type(result).__name__}"
+        raise StudentError({"kind": "bad_return", "message": f"forward returned {got}; it must return "
+                            f"({', '.join(names)})"})
+    return [to_array(value, f"forward's output {name}") for value, name in zip(result, names)]

@@ -13,12 +13,11 @@ from typing import Any
 
 from grader.errors import Problem
 from grader.spec.convention import parse as parse_convention
-from grader.spec.order import dependency_order
+from grader.spec.graphs import GraphBuilder
 from grader.spec.pyref import DEFAULT_MODULE, PythonReference, ReferenceModuleError
 from grader.spec.pyref import reference as python_reference
-from grader.spec.expr import ExprError, Expression, parse_expression, parse_wiring
-from grader.spec.model import (BUILTIN_DEFAULTS, CHECKS, Assignment, Draw, Example, GraphNode,
-                               GraphTest, Input, NodeTest, NodeType, RandomGraphs, Settings, Tolerance)
+from grader.spec.expr import ExprError, Expression, parse_expression
+from grader.spec.model import (BUILTIN_DEFAULTS, CHECKS, Assignment, Draw, Example, Input, NodeTest, NodeType, Settings, Tolerance)
 from grader.spec.yamlsource import Document
 
 _MERGED = ("dims", "shapes", "tolerance", "points")  # mappings merged key by key
@@ -51,6 +50,10 @@ class Builder:
             self.defaults[key] = {**BUILTIN_DEFAULTS[key], **data.get("defaults", {}).get(key, {})}
         self.files: list[str] = data["files"]
         self.references: str | None = None  # set once a node uses a Python reference
+
+    def merged(self, spec: dict[str, Any]) -> dict[str, Any]:
+        """A graph's or node's settings over the spec's defaults."""
+        return inherit(self.defaults, spec)
 
     def error(self, path: tuple, message: str, *, key: bool = False, column: int = 0) -> None:
         self.problems.append(self.doc.problem(path, message, key=key, column_offset=column))
@@ -89,7 +92,7 @@ class Builder:
         if self.doc.file.endswith("assignment.yaml") and self.root.name != data["id"]:
             self.warn(("id",), f"the id {data['id']!r} differs from its folder's name {self.root.name!r}")
         nodes = {name: self.node_type(name, spec) for name, spec in data.get("nodes", {}).items()}
-        graphs = {gid: self.graph(gid, spec, nodes) for gid, spec in data.get("graphs", {}).items()}
+        graphs = {gid: GraphBuilder(self).graph(gid, spec, nodes) for gid, spec in data.get("graphs", {}).items()}
         if not nodes and not graphs:
             self.error((), "defines no nodes and no graphs: there is nothing to grade")
         solution = (self.root / data.get("solution", f"../../solutions/{data['id']}")).resolve()
@@ -144,6 +147,20 @@ class Builder:
         except ExprError as e:
             self.error(path, f"{e.message} (in {text.strip()!r})", column=e.column)
             return None
+
+    def outputs(self, spec: dict[str, Any], reference: Any, path: tuple) -> tuple[str, ...]:
+        """A node's several outputs: only a Python reference gives them, and neither a range
+        test nor an example's output compares them."""
+        names = tuple(spec.get("outputs", ()))
+        if names and not isinstance(reference, PythonReference):
+            self.error(path + ("outputs",), "a node with several outputs needs a Python reference that returns "
+                                            "one value per output (reference: {python: name})")
+        for i, test in enumerate(spec.get("tests", []) if names else []):
+            if any("output" in e or "grads" in e for e in test.get("examples", [])):
+                self.error(path + ("tests", i, "examples"), "examples of a node with several outputs give inputs only")
+        if names and spec.get("range"):
+            self.error(path + ("range",), "range tests compare one output; this node has several")
+        return names
 
     def python_reference(self, name: str, path: tuple, inputs: list[str], attributes) -> PythonReference | None:
         self.references = self.doc.data.get("references", DEFAULT_MODULE)
@@ -230,7 +247,8 @@ class Builder:
                                       where, self.error)
         node = NodeType(name, file, provided, spec.get("description", ""), attributes, inputs, reference,
                         [k for k in kinks if k is not None],
-                        tuple(output) if isinstance(output, list) else output, [], path, convention)
+                        tuple(output) if isinstance(output, list) else output, [], path, convention,
+                        self.outputs(spec, reference, path))
         node_settings = inherit(self.defaults, spec)
         if not provided:
             tests = spec["tests"] if "tests" in spec else [{}]
@@ -301,97 +319,3 @@ class Builder:
                 self.error(path, f"{node.name} has no reference and no example here gives {needs}, so its "
                                  f"{check} check ({p:g} point{'s' if p != 1 else ''}) would pass any answer: "
                                  f"add a reference, examples with {needs}, or {zero}")
-
-    # -- graphs ---------------------------------------------------------------------------------
-
-    def graph(self, gid: str, spec: dict[str, Any], types: dict[str, NodeType]) -> GraphTest | None:
-        path = ("graphs", gid)
-        if "random" in spec:
-            return self.random_graph(gid, spec, types)
-        if "nodes" not in spec:
-            self.error(path, "a graph needs nodes and output (a fixed graph) or random (drawn graphs)")
-            return None
-        inputs = [self.input(k, v, path + ("inputs", k)) for k, v in spec.get("inputs", {}).items()]
-        input_names = [i.name for i in inputs]
-        wiring = spec["nodes"]
-        for name in wiring:
-            if name in input_names:
-                self.error(path + ("nodes", name), f"{name!r} is both a graph input and a node", key=True)
-        scope = set(input_names) | set(wiring)
-        nodes: dict[str, GraphNode] = {}
-        for name, text in wiring.items():
-            node = self.graph_node(name, text, types, scope, path + ("nodes", name))
-            if node is not None:
-                nodes[name] = node
-        ordered, cycle = dependency_order(nodes)
-        if cycle:
-            self.error(path + ("nodes", cycle[0]), "the graph has a cycle: " + " -> ".join(cycle))
-        output = spec["output"]
-        if output not in wiring:
-            self.error(path + ("output",), f"output {output!r} is not one of the graph's nodes "
-                                           f"({', '.join(wiring)})")
-        merged = inherit(self.defaults, spec)
-        settings = self.settings(merged)
-        examples = self.examples(spec.get("examples", []), input_names, path + ("examples",),
-                                 set(input_names) | set(wiring))
-        if settings.cases > 0:
-            self.check_dims(inputs, settings, path + ("inputs",))
-        points = spec.get("points", self.defaults["points"]["graph"])
-        self.warn_hidden_points(settings.visibility, points, path)
-        if ordered is None:
-            return None
-        return GraphTest(gid, spec.get("title", gid), inputs, ordered, output, examples, settings,
-                         points, path)
-
-    def random_graph(self, gid: str, spec: dict[str, Any], types: dict[str, NodeType]) -> GraphTest | None:
-        path = ("graphs", gid)
-        for key in ("nodes", "output", "inputs", "examples"):
-            if key in spec:
-                self.error(path + (key,), f"a graph with random draws its own nodes and inputs: "
-                                          f"remove {key!r}, or remove random", key=True)
-        r = spec["random"]
-        for i, name in enumerate(r["types"]):
-            if name not in types:
-                self.error(path + ("random", "types", i), f"{name!r} is not a node type of this spec")
-            elif types[name].reference is None:
-                self.error(path + ("random", "types", i), f"{name} has no reference, so the grader "
-                                                          "cannot compute this graph's expected values")
-            elif any(inp.dtype != "float64" for inp in types[name].inputs):
-                self.error(path + ("random", "types", i), f"{name} takes integer inputs, which a "
-                                                          "random graph cannot wire")
-        span = lambda v, default: tuple(v) if isinstance(v, list) else (v, v) if v is not None else default
-        nodes, leaves = span(r.get("nodes"), (5, 20)), span(r.get("leaves"), (1, 3))
-        for key, (lo, hi) in (("nodes", nodes), ("leaves", leaves)):
-            if lo > hi:
-                self.error(path + ("random", key), f"the range [{lo}, {hi}] is empty")
-        leaf = self.input("x", r.get("leaf", {}), path + ("random", "leaf"))
-        merged = inherit(self.defaults, spec)
-        settings = self.settings(merged)
-        if settings.cases > 0:
-            self.check_dims([leaf], settings, path + ("random",))
-        points = spec.get("points", self.defaults["points"]["graph"])
-        self.warn_hidden_points(settings.visibility, points, path)
-        random = RandomGraphs(nodes, leaves, tuple(r["types"]), float(r.get("chain", 0.6)), leaf)
-        return GraphTest(gid, spec.get("title", gid), [], [], "", [], settings, points, path, random)
-
-    def graph_node(self, name: str, text: str, types: dict[str, NodeType], names: set[str],
-                   path: tuple) -> GraphNode | None:
-        try:
-            parsed = parse_wiring(text, types, names)
-        except ExprError as e:
-            self.error(path, f"{e.message} (in {text.strip()!r})", column=e.column)
-            return None
-        if isinstance(parsed, Expression):
-            return GraphNode(name, None, sorted(parsed.names), {}, parsed)
-        node_type = types[parsed.type]
-        if len(parsed.args) != len(node_type.inputs):
-            wanted = ", ".join(i.name for i in node_type.inputs)
-            self.error(path, f"{parsed.type} takes {len(node_type.inputs)} input(s) ({wanted}), "
-                             f"got {len(parsed.args)}")
-        for key in parsed.attributes:
-            if key not in node_type.attributes:
-                self.error(path, f"{parsed.type} has no attribute {key!r}")
-        if node_type.reference is None:
-            self.error(path, f"{parsed.type} has no reference, so the grader cannot compute this "
-                             "graph's expected values")
-        return GraphNode(name, parsed.type, parsed.args, {**node_type.attributes, **parsed.attributes}, None)

@@ -95,7 +95,8 @@ def _evaluate(run, case: dict, code_path: tuple, report, what: str, finite: bool
         report(code_path, f"fails on {what} ({shapes}): {_short(e)}")
         return None
     if finite:
-        bad = [k for k, g in [("output", result.output), *result.grads.items()] if not np.all(np.isfinite(g))]
+        outputs = result.output if isinstance(result.output, list) else [result.output]
+        bad = [k for k, g in [*(("output", o) for o in outputs), *result.grads.items()] if not np.all(np.isfinite(g))]
         if bad:
             report(code_path, f"gives NaN or inf on {what} ({shapes}) in {', '.join(bad)}: "
                               "draw the inputs inside the domain (e.g. draw: positive) or add kinks")

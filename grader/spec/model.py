@@ -120,6 +120,7 @@ class NodeType:
     tests: list[NodeTest]
     path: tuple = ()
     convention: Convention = Convention()  # how students write it (a class, unless the spec says)
+    outputs: tuple[str, ...] = ()  # names of several outputs (an LSTM step's next_h, next_c); () for one
 
 
 @dataclass

@@ -57,11 +57,16 @@ class PythonReference:
     def ops(self) -> set[str]:
         return set()  # not an expression: no op to replay another way
 
-    def evaluate(self, env: Mapping[str, Any], replace: Mapping[str, Callable[..., Any]] | None = None) -> Var:
+    def evaluate(self, env: Mapping[str, Any], replace: Mapping[str, Callable[..., Any]] | None = None) -> Any:
+        """A Var, or a tuple of them for a node with several outputs."""
         out = self.function(**{k: v for k, v in env.items()})
         if isinstance(out, tuple):
-            raise ReferenceModuleError(f"{self.name} returned {len(out)} values; a reference returns one")
-        return out if isinstance(out, Var) else Var(np.asarray(out, dtype=np.float64))
+            return tuple(_var(o) for o in out)
+        return _var(out)
+
+
+def _var(value: Any) -> Var:
+    return value if isinstance(value, Var) else Var(np.asarray(value, dtype=np.float64))
 
 
 _MODULES: dict[tuple[str, float], dict[str, Any]] = {}

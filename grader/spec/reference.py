@@ -13,7 +13,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from grader.engine import Var, backward
+from grader.engine import Var, apply, backward
 from grader.spec.model import Example, GraphTest, NodeType
 
 
@@ -37,11 +37,26 @@ class Result:
 
 def node_result(node: NodeType, attributes: Mapping[str, Any], inputs: Mapping[str, Any],
                 grad_output: Any = None) -> Result:
-    """Forward and backward of ``node`` through its reference; ``grad_output`` defaults to ones."""
+    """Forward and backward of ``node`` through its reference; ``grad_output`` defaults to ones.
+    A node with several outputs has a list of them, and takes a list of upstream gradients."""
     leaves = {i.name: Var(inputs[i.name], name=i.name) for i in node.inputs}
     out = node.reference.evaluate({**attributes, **leaves})
-    grads = backward(out, grad_output)
-    return Result(out.value, {k: v.value for k, v in leaves.items()},
+    outs = list(out) if isinstance(out, tuple) else [out]
+    wanted = len(node.outputs) or 1
+    if len(outs) != wanted:
+        raise ValueError(f"the reference returned {len(outs)} value{'s' if len(outs) != 1 else ''} "
+                         f"for {wanted} output{'s' if wanted != 1 else ''}")
+    if wanted == 1:
+        grads = backward(outs[0], grad_output)
+    else:  # the gradient of the sum of <upstream_k, output_k>
+        seeds = grad_output if grad_output is not None else [np.ones(o.shape) for o in outs]
+        total = None
+        for o, g in zip(outs, seeds):
+            term = apply("sum", o * Var(np.asarray(g, dtype=np.float64)))
+            total = term if total is None else total + term
+        grads = backward(total)
+    output = outs[0].value if wanted == 1 else [o.value for o in outs]
+    return Result(output, {k: v.value for k, v in leaves.items()},
                   {k: _grad(grads, v) for k, v in leaves.items() if not _is_integer(v)})
 
 
