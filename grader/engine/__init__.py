@@ -15,7 +15,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from grader.engine import ops_elementwise, ops_linalg, ops_losses, ops_reduce  # noqa: F401  (they register the ops)
+from grader.engine import (ops_conv, ops_elementwise, ops_linalg, ops_losses,  # noqa: F401  (they register the ops)
+                           ops_reduce, ops_shape)
 from grader.engine.graph import (Var, apply, as_array, backward, forward_tangents,
                                  topological_order, unbroadcast)
 from grader.engine.registry import OPS, Op
@@ -37,7 +38,8 @@ def evaluate(fun: Callable[..., Any], *args: Any) -> np.ndarray:
 
 def vjp(fun: Callable[..., Any], *args: Any) -> tuple[np.ndarray, Callable[[Any], tuple]]:
     """Reverse mode: ``fun``'s value and a pullback taking a cotangent of the output to one
-    cotangent per argument (zeros for arguments the output does not depend on)."""
+    cotangent per argument (zeros for arguments the output does not depend on), each a
+    writable array of its own."""
     leaves, out = _trace(fun, args)
 
     def pullback(cotangent: Any) -> tuple[np.ndarray, ...]:

@@ -64,8 +64,9 @@ class Var:
 def apply(name: str, *args: Any, **params: Any) -> Var:
     """Run op ``name`` on Vars or constants and return its output, linked into the graph."""
     op = OPS[name]
-    if len(args) != op.arity:
-        raise TypeError(f"{name} takes {op.arity} argument(s), got {len(args)}")
+    if len(args) < op.arity if op.variadic else len(args) != op.arity:
+        at_least = "at least " if op.variadic else ""
+        raise TypeError(f"{name} takes {at_least}{op.arity} argument(s), got {len(args)}")
     unknown = set(params) - set(op.params)
     if unknown:
         raise TypeError(f"{name} has no parameter {sorted(unknown)[0]!r}")
@@ -117,7 +118,8 @@ def backward(output: Var, seed: Any = None) -> dict[int, np.ndarray]:
     """Reverse mode: the cotangent of every Var reachable from ``output``, keyed by ``id``.
 
     ``seed`` is d(loss)/d(output) (ones when omitted). Contributions from every path are
-    summed, so a Var used twice gets both.
+    summed, so a Var used twice gets both. Each gradient is an array of its own, writable
+    (during the pass they are often broadcast views, or shared between the inputs of an add).
     """
     seed = np.ones(output.shape) if seed is None else as_array(seed)
     if seed.shape != output.shape:
@@ -135,13 +137,14 @@ def backward(output: Var, seed: Any = None) -> dict[int, np.ndarray]:
             ct = unbroadcast(ct, parent.shape)
             key = id(parent)
             grads[key] = np.asarray(grads[key] + ct) if key in grads else ct
-    return grads
+    return {key: np.array(g) for key, g in grads.items()}
 
 
 def forward_tangents(outputs: Var | Iterable[Var], tangents: Mapping[int, Any]) -> dict[int, np.ndarray]:
     """Forward mode: the tangent of every Var reachable from ``outputs``, keyed by ``id``.
 
-    ``tangents`` maps ``id(leaf)`` to that leaf's tangent; other leaves are constants.
+    ``tangents`` maps ``id(leaf)`` to that leaf's tangent; other leaves are constants. Each
+    tangent is an array of its own, writable, as in ``backward``.
     """
     result: dict[int, np.ndarray] = {}
     for var in topological_order(outputs):
@@ -153,4 +156,4 @@ def forward_tangents(outputs: Var | Iterable[Var], tangents: Mapping[int, Any]) 
         inputs = [p.value for p in var.parents]
         t = var.op.jvp(ts, var.value, *inputs, **var.params)
         result[id(var)] = np.broadcast_to(np.asarray(t, dtype=np.float64), var.shape)
-    return result
+    return {key: np.array(t) for key, t in result.items()}

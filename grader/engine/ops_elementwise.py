@@ -1,8 +1,9 @@
 """Element-wise ops: arithmetic, transcendental functions, activations, comparisons.
 
 Binary ops broadcast like numpy; the engine sums their cotangents back to each input's shape.
-Where an op has a kink (relu at 0, ties in maximum) it returns the subgradient that autograd
-and torch use, so the engines agree everywhere they are defined.
+Where an op has a kink (relu at 0, ties in maximum, clip at its bounds) it returns the
+subgradient torch uses (autograd's too, but for clip, which it stops at the bounds), so the
+engines agree everywhere they are defined.
 """
 
 import numpy as np
@@ -48,12 +49,19 @@ def _log_base(x):
     return np.where(positive, np.log(np.where(positive, x, 1.0)), 0.0)
 
 
+def _power_slope(x, p):
+    """d(x ** p)/dx = p · x^(p−1), and 0 where p = 0 (x ** 0 is the constant 1, even at x = 0,
+    where the formula gives 0 · inf: torch's convention)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(p == 0, 0.0, p * np.power(x, p - 1))
+
+
 @defop("pow", 2)
 class Pow:
     """x ** p (x > 0 unless p is an integer)"""
     def forward(x, p): return np.power(x, p)
-    def vjp(g, out, x, p): return g * p * np.power(x, p - 1), g * out * _log_base(x)
-    def jvp(ts, out, x, p): return ts[0] * p * np.power(x, p - 1) + ts[1] * out * _log_base(x)
+    def vjp(g, out, x, p): return g * _power_slope(x, p), g * out * _log_base(x)
+    def jvp(ts, out, x, p): return ts[0] * _power_slope(x, p) + ts[1] * out * _log_base(x)
 
 
 @defop("maximum", 2)
@@ -138,7 +146,30 @@ elementwise("sigmoid", _sigmoid, _sigmoid_derivative, doc="1 / (1 + e ** -x)")
 elementwise("tanh", np.tanh, _tanh_derivative, doc="hyperbolic tangent")
 elementwise("relu", lambda x: np.maximum(x, 0.0), lambda out, x: (x > 0).astype(np.float64),
             doc="max(0, x); gradient 0 at 0")
+elementwise("log1p", np.log1p, lambda out, x: 1.0 / (1.0 + x), doc="log(1 + x), accurate for small x (x > -1)")
+elementwise("expm1", np.expm1, lambda out, x: out + 1.0, doc="e ** x - 1, accurate for small x")
 elementwise("leaky_relu",
             lambda x, alpha=0.01: np.where(x > 0, x, alpha * x),
             lambda out, x, alpha=0.01: np.where(x > 0, 1.0, alpha),
             params={"alpha": 0.01}, doc="x where x > 0, else alpha * x")
+
+
+def _within(x, lo, hi):
+    """1 where lo <= x <= hi (bounds included, None for no bound), else 0."""
+    inside = np.ones(np.shape(x), dtype=bool)
+    if lo is not None:
+        inside &= x >= lo
+    if hi is not None:
+        inside &= x <= hi
+    return inside.astype(np.float64)
+
+
+@defop("clip", 1, params={"lo": None, "hi": None})
+class Clip:
+    """min(max(x, lo), hi) with number bounds (None: unbounded); the gradient passes where
+    lo <= x <= hi, bounds included (torch's clamp), and is 0 outside"""
+    def forward(x, lo=None, hi=None):
+        out = np.array(x, dtype=np.float64) if lo is None else np.maximum(x, lo)
+        return out if hi is None else np.minimum(out, hi)
+    def vjp(g, out, x, lo=None, hi=None): return (g * _within(x, lo, hi),)
+    def jvp(ts, out, x, lo=None, hi=None): return ts[0] * _within(x, lo, hi)

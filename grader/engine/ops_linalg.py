@@ -49,17 +49,38 @@ class Reshape:
     def jvp(ts, out, x, shape=()): return np.reshape(ts[0], out.shape)
 
 
+def checked_labels(x, labels) -> np.ndarray:
+    """``labels`` as integer class labels for the rows of ``x``: one per row (shape
+    ``x.shape[:-1]``), each in [0, C) for C classes on the last axis. numpy would wrap a
+    negative label and broadcast labels of the wrong length; in a spec both are mistakes."""
+    labels = np.asarray(labels)
+    if labels.dtype.kind not in "iu":
+        raise ValueError(f"class labels must be integers, got {labels.dtype} labels")
+    if np.ndim(x) == 0:
+        raise ValueError("class labels index the last axis of the scores, and 0-d scores have none")
+    rows, classes = np.shape(x)[:-1], np.shape(x)[-1]
+    if labels.shape != rows:
+        raise ValueError(f"class labels must have shape {rows}, one per row of the scores of shape "
+                         f"{np.shape(x)}; got labels of shape {labels.shape}")
+    bad = labels[(labels < 0) | (labels >= classes)]
+    if bad.size:
+        raise ValueError(f"class label {bad.flat[0]} is outside [0, {classes}): the scores have "
+                         f"{classes} classes on their last axis")
+    return labels
+
+
 def picked(x, labels):
     """x[..., labels] entry by entry: the last axis indexed by an integer label per row."""
-    return np.take_along_axis(x, np.asarray(labels)[..., np.newaxis], axis=-1)[..., 0]
+    return np.take_along_axis(x, checked_labels(x, labels)[..., np.newaxis], axis=-1)[..., 0]
 
 
 @defop("pick", 2, nondiff=(1,))
 class Pick:
-    """x[i, labels[i]]: one entry per row, chosen by integer labels (for cross-entropy)"""
+    """x[i, labels[i]]: one entry per row, chosen by integer labels (for cross-entropy);
+    labels of shape x.shape[:-1], each in [0, C)"""
     def forward(x, labels): return picked(x, labels)
     def vjp(g, out, x, labels):
         gx = np.zeros(x.shape)
-        np.put_along_axis(gx, np.asarray(labels)[..., np.newaxis], np.asarray(g)[..., np.newaxis], axis=-1)
+        np.put_along_axis(gx, checked_labels(x, labels)[..., np.newaxis], np.asarray(g)[..., np.newaxis], axis=-1)
         return gx, None
     def jvp(ts, out, x, labels): return picked(ts[0], labels)

@@ -6,7 +6,7 @@ numerically stable form and let a spec say ``mse(pred, target)``.
 
 import numpy as np
 
-from grader.engine.ops_linalg import picked
+from grader.engine.ops_linalg import checked_labels, picked
 from grader.engine.ops_reduce import softmax, logsumexp
 from grader.engine.registry import defop
 
@@ -33,7 +33,7 @@ class L1:
 
 @defop("softmax_cross_entropy", 2, nondiff=(1,))
 class SoftmaxCrossEntropy:
-    """mean over rows of -log softmax(logits)[label]; logits (N, C), labels (N,) integers"""
+    """mean over rows of -log softmax(logits)[label]; logits (N, C), labels (N,) in [0, C)"""
     def forward(z, y): return np.mean(logsumexp(z, axis=-1) - picked(z, y))
     def vjp(g, out, z, y): return g * (softmax(z) - _one_hot(y, z.shape)) / _rows(z), None
     def jvp(ts, out, z, y):
@@ -54,7 +54,8 @@ def _hinge_weights(s, y):
 
 @defop("hinge", 2, nondiff=(1,))
 class Hinge:
-    """multiclass hinge: mean over rows of sum over j != label of max(0, s_j - s_label + 1)"""
+    """multiclass hinge: mean over rows of sum over j != label of max(0, s_j - s_label + 1);
+    a margin of exactly 0 is inactive (gradient 0, like relu at 0)"""
     def forward(s, y): return np.sum(_hinge_margins(s, y)) / _rows(s)
     def vjp(g, out, s, y): return g * _hinge_weights(s, y) / _rows(s), None
     def jvp(ts, out, s, y): return np.sum(_hinge_weights(s, y) * ts[0]) / _rows(s)
@@ -62,7 +63,7 @@ class Hinge:
 
 def _one_hot(labels, shape):
     hot = np.zeros(shape)
-    np.put_along_axis(hot, np.asarray(labels)[..., np.newaxis], 1.0, axis=-1)
+    np.put_along_axis(hot, checked_labels(hot, labels)[..., np.newaxis], 1.0, axis=-1)
     return hot
 
 

@@ -21,7 +21,8 @@ class Op:
     **params)`` returns one cotangent per argument (``None`` for an argument with no
     derivative); results may be broadcast-shaped, the engine sums them back. ``jvp(ts, out,
     *xs, **params)`` returns the output tangent from one tangent per argument (``None`` for
-    arguments listed in ``nondiff``).
+    arguments listed in ``nondiff``). A ``variadic`` op (concat, stack) takes any number of
+    arguments, at least ``arity``; an expression passes them as one tuple, ``concat((a, b))``.
     """
 
     name: str
@@ -32,20 +33,21 @@ class Op:
     params: dict[str, Any] = field(default_factory=dict)
     nondiff: tuple[int, ...] = ()
     doc: str = ""
+    variadic: bool = False  # takes ``arity`` or more arguments (concat, stack)
 
 
 OPS: dict[str, Op] = {}
 
 
 def defop(name: str, arity: int, *, params: dict[str, Any] | None = None,
-          nondiff: tuple[int, ...] = ()):
+          nondiff: tuple[int, ...] = (), variadic: bool = False):
     """Register the op defined by a class body holding ``forward``, ``vjp`` and ``jvp``."""
 
     def register(namespace: type) -> type:
         if name in OPS:
             raise ValueError(f"op {name!r} is registered twice")
         OPS[name] = Op(name, arity, namespace.forward, namespace.vjp, namespace.jvp,
-                       dict(params or {}), nondiff, (namespace.__doc__ or "").strip())
+                       dict(params or {}), nondiff, (namespace.__doc__ or "").strip(), variadic)
         return namespace
 
     return register
@@ -69,15 +71,21 @@ def elementwise(name: str, forward: Callable, derivative: Callable,
 
 
 def normalize_axes(axis, ndim: int) -> tuple[int, ...]:
-    """Turn an ``axis`` parameter (None, an int or a tuple) into sorted non-negative axes."""
+    """Turn an ``axis`` parameter (None, an int or a tuple) into sorted non-negative axes.
+
+    A 0-d array has no axes, but, as in torch, axis 0 or -1 of it is accepted and names
+    nothing: reducing a 0-d value over it returns the value (the shapes a spec draws may be
+    0-d where the same reference also sees vectors).
+    """
     if axis is None:
         return tuple(range(ndim))
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
     out = []
     for a in axes:
-        if not -ndim <= a < max(ndim, 1):
+        if not -max(ndim, 1) <= a < max(ndim, 1):
             raise ValueError(f"axis {a} is out of range for an array with {ndim} dimensions")
-        out.append(int(a) % max(ndim, 1))
+        if ndim:
+            out.append(int(a) % ndim)
     return tuple(sorted(set(out)))
 
 

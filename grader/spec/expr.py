@@ -3,14 +3,18 @@
 A spec writes a node's reference as ``mean((pred - target) ** 2)`` and a graph's wiring as
 ``Pow(b, p=3)``. Both are parsed with ``ast`` and checked against a whitelist: names the
 caller allows, numbers, the operators + - * / ** @ and comparisons, calls to registered ops
-(tensor arguments positional, op parameters as keywords). Nothing is ever ``eval``-ed; an
-expression is evaluated by walking its tree and calling the engine.
+(tensor arguments positional, op parameters as keywords; the ops that join several tensors
+take them as one tuple, ``concat((a, b), axis=1)``), and numpy's basic indexing,
+``x[:, H:2 * H]``, whose bounds are whole numbers known before evaluation (numbers and
+attributes). Nothing is ever ``eval``-ed; an expression is evaluated by walking its tree and
+calling the engine (an index becomes the ``getitem`` op).
 """
 
 from __future__ import annotations
 
 import ast
 import difflib
+import operator
 from dataclasses import dataclass, field
 from typing import Any, Callable, Collection, Mapping
 
@@ -23,6 +27,8 @@ MAX_LENGTH = 2000
 _BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow",
            ast.MatMult: "matmul"}
 _COMPARE = {ast.Gt: "gt", ast.GtE: "ge", ast.Lt: "lt", ast.LtE: "le"}
+_INDEX_ARITHMETIC = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+                     ast.FloorDiv: operator.floordiv}
 
 
 class ExprError(Exception):
@@ -53,8 +59,10 @@ class Expression:
 
     @property
     def ops(self) -> set[str]:
-        """The names of the ops the expression calls."""
-        return {n.func.id for n in ast.walk(self.tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+        """The names of the ops the expression calls (``getitem`` for an index)."""
+        nodes = list(ast.walk(self.tree))
+        return {n.func.id for n in nodes if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)} | \
+            ({"getitem"} if any(isinstance(n, ast.Subscript) for n in nodes) else set())
 
 
 @dataclass
@@ -148,10 +156,11 @@ class _Checker(ast.NodeVisitor):
 
     def generic_visit(self, node: ast.AST) -> None:
         what = type(node).__name__
-        friendly = {"Attribute": "attribute access (x.T)", "Subscript": "indexing (x[0])",
-                    "Lambda": "lambda", "BoolOp": "and/or", "IfExp": "if/else",
-                    "JoinedStr": "f-strings", "ListComp": "comprehensions", "List": "lists",
-                    "Tuple": "tuples", "Dict": "mappings", "Starred": "'*'"}.get(what, what)
+        friendly = {"Attribute": "attribute access (x.T)", "Lambda": "lambda", "BoolOp": "and/or",
+                    "IfExp": "if/else", "JoinedStr": "f-strings", "ListComp": "comprehensions",
+                    "List": "a list here (only concat and stack take a tuple of tensors)",
+                    "Tuple": "a tuple here (only concat and stack take a tuple of tensors)",
+                    "Dict": "mappings", "Starred": "'*'"}.get(what, what)
         raise ExprError(f"{friendly} is not allowed in an expression; use the ops "
                         f"({', '.join(sorted(OPS)[:6])}, ...)", getattr(node, "col_offset", 0))
 
@@ -195,19 +204,84 @@ class _Checker(ast.NodeVisitor):
             what = "node type or op" if self.node_types else "op"
             raise ExprError(f"unknown {what} {name!r}; {hint}", node.col_offset)
         op = OPS[name]
-        if len(node.args) != op.arity:
+        if op.variadic:
+            self._sequence(node, op)
+        elif len(node.args) != op.arity:
+            hint = ""
+            if len(node.args) > op.arity and op.params:
+                hint = f"; its parameters are keywords: {name}(x, {next(iter(op.params))}=...)"
             raise ExprError(f"{name} takes {op.arity} argument{'s' if op.arity != 1 else ''}, "
-                            f"got {len(node.args)}", node.col_offset)
-        for arg in node.args:
-            if isinstance(arg, ast.Starred):
-                raise ExprError("'*' is not allowed", arg.col_offset)
-            self.visit(arg)
+                            f"got {len(node.args)}{hint}", node.col_offset)
+        else:
+            for arg in node.args:
+                if isinstance(arg, ast.Starred):
+                    raise ExprError("'*' is not allowed", arg.col_offset)
+                self.visit(arg)
         for kw in node.keywords:
             if kw.arg is None or kw.arg not in op.params:
                 params = ", ".join(op.params) or "none"
                 raise ExprError(f"{name} has no parameter {kw.arg!r} (its parameters: {params})",
                                 kw.value.col_offset)
             self._static(kw.value, kw.arg)
+
+    def _sequence(self, node: ast.Call, op) -> None:
+        """concat and stack take one tuple (or list) of tensor expressions."""
+        items = node.args[0] if len(node.args) == 1 else None
+        if not isinstance(items, (ast.Tuple, ast.List)) or len(items.elts) < op.arity:
+            raise ExprError(f"{op.name} takes one tuple of tensors: {op.name}((a, b), axis=0)",
+                            node.col_offset)
+        for item in items.elts:
+            if isinstance(item, ast.Starred):
+                raise ExprError("'*' is not allowed", item.col_offset)
+            self.visit(item)
+
+    def visit_Subscript(self, node: ast.Subscript) -> None:
+        """Basic indexing: whole numbers, slices, None (a new axis) and ... in any mix."""
+        self.visit(node.value)
+        items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        ellipses = [item for item in items if isinstance(item, ast.Constant) and item.value is Ellipsis]
+        if len(ellipses) > 1:
+            raise ExprError("an index can hold only one ...", ellipses[1].col_offset)
+        for item in items:
+            if isinstance(item, ast.Slice):
+                for part in (item.lower, item.upper, item.step):
+                    if part is not None:
+                        self._whole(part)
+            elif not (isinstance(item, ast.Constant) and (item.value is None or item.value is Ellipsis)):
+                self._whole(item)
+
+    def _whole(self, node: ast.expr) -> None:
+        """A whole number known before evaluation: an int, an attribute, or + - * // of them."""
+        col = getattr(node, "col_offset", 0)
+        if isinstance(node, ast.Constant) and type(node.value) is int:
+            return
+        if isinstance(node, ast.Name) and node.id in self.static_names:
+            self.used.add(node.id)
+            return
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            return self._whole(node.operand)
+        if isinstance(node, ast.BinOp) and type(node.op) in _INDEX_ARITHMETIC:
+            self._whole(node.left)
+            self._whole(node.right)
+            return
+        fancy = "; take(x, idx) selects rows at an array of integer indices"
+        if isinstance(node, ast.Name) and node.id in self.names:
+            raise ExprError(f"indexing with the tensor {node.id!r} (fancy indexing) is not allowed, "
+                            f"only whole numbers, attributes, slices, None and ...{fancy}", col)
+        if isinstance(node, ast.Name):
+            raise ExprError(_unknown_name(node.id, self.names | self.static_names), col)
+        if isinstance(node, (ast.List, ast.Tuple)):
+            raise ExprError(f"indexing with a list (fancy indexing) is not allowed{fancy}", col)
+        if isinstance(node, ast.Compare):
+            raise ExprError("indexing with a mask is not allowed; where(cond, x, y) selects by a mask", col)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+            raise ExprError("an index must be a whole number: use // to divide in an index", col)
+        if isinstance(node, ast.Constant) and type(node.value) is float:
+            raise ExprError(f"an index must be a whole number, got {node.value!r}", col)
+        if isinstance(node, ast.Constant):
+            raise ExprError(f"{node.value!r} is not allowed in an index", col)
+        raise ExprError("an index may hold only whole numbers (numbers, attributes and + - * // "
+                        "of them), slices a:b:c, None and ...", col)
 
     def _static(self, node: ast.expr, param: str) -> None:
         """Op parameters are fixed when the expression is evaluated: numbers, tuples of them,
@@ -249,7 +323,10 @@ class _Evaluator(ast.NodeVisitor):
         return apply(_COMPARE[type(node.ops[0])], self.visit(node.left), self.visit(node.comparators[0]))
 
     def visit_Call(self, node: ast.Call) -> Var:
-        args = [self.visit(a) for a in node.args]
+        if OPS[node.func.id].variadic:
+            args = [self.visit(a) for a in node.args[0].elts]
+        else:
+            args = [self.visit(a) for a in node.args]
         params = {kw.arg: self._static(kw.value) for kw in node.keywords}
         if node.func.id in self.replace:
             values = [a.value if isinstance(a, Var) else np.asarray(a) for a in args]
@@ -261,3 +338,30 @@ class _Evaluator(ast.NodeVisitor):
             value = self.env[node.id]
             return value.value.item() if isinstance(value, Var) else value
         return ast.literal_eval(node)
+
+    def visit_Subscript(self, node: ast.Subscript) -> Var:
+        items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        index = tuple(self._index(item) for item in items)
+        return apply("getitem", self.visit(node.value), index=index)
+
+    def _index(self, node: ast.expr) -> Any:
+        if isinstance(node, ast.Slice):
+            return slice(*(None if part is None else self._whole(part)
+                           for part in (node.lower, node.upper, node.step)))
+        if isinstance(node, ast.Constant) and (node.value is None or node.value is Ellipsis):
+            return node.value
+        return self._whole(node)
+
+    def _whole(self, node: ast.expr) -> int:
+        if isinstance(node, ast.Constant):
+            return node.value
+        if isinstance(node, ast.Name):
+            value = self.env[node.id]
+            number = np.asarray(value.value if isinstance(value, Var) else value)
+            if number.ndim != 0 or number.dtype.kind not in "iuf" or not float(number).is_integer():
+                raise ValueError(f"the index {node.id} = {value!r} is not a whole number")
+            return int(number)
+        if isinstance(node, ast.UnaryOp):
+            value = self._whole(node.operand)
+            return -value if isinstance(node.op, ast.USub) else value
+        return _INDEX_ARITHMETIC[type(node.op)](self._whole(node.left), self._whole(node.right))

@@ -33,6 +33,7 @@ LEAVES = {"M": ["X", "Y"], "R": ["r"], "V": ["v", "w"], "S": ["s"], "Q": ["Q"]}
 LEAF_NAMES = [name for cls in SHAPES for name in LEAVES[cls]]
 LEAF_SHAPES = {name: SHAPES[cls] for cls in SHAPES for name in LEAVES[cls]}
 LABELS = np.array([2, 0, 3])  # class labels of the 3 rows of an M, in [0, 4)
+ROWS = np.array([3, 1, 3, 0])  # rows of a Q for take, one of them twice: a Q again
 
 # ---------------------------------------------------------------------------------------------
 # autograd twins of the engine's ops
@@ -82,6 +83,16 @@ TWINS = {
     "softmax_cross_entropy": lambda z, y: anp.mean(
         ag_logsumexp(z, axis=-1) - z[np.arange(z.shape[0]), y]),
     "hinge": _ag_hinge,
+    "log1p": anp.log1p,
+    "expm1": anp.expm1,
+    "clip": lambda a, lo=None, hi=None: anp.clip(a, lo, hi),
+    "var": lambda a, axis=None, keepdims=False: anp.mean(
+        (a - anp.mean(a, axis=axis, keepdims=True)) ** 2, axis=axis, keepdims=keepdims),
+    "getitem": lambda a, index=(): a[index],
+    "take": lambda w, i: w[i],
+    "concat": lambda *xs, axis=0: anp.concatenate(xs, axis=axis),
+    "stack": lambda *xs, axis=0: anp.stack(xs, axis=axis),
+    "broadcast_to": lambda a, shape=(): a * np.ones(shape),
 }
 
 
@@ -94,7 +105,7 @@ def autograd_op(name, *args, **params):
 
 
 # ---------------------------------------------------------------------------------------------
-# expression trees: ("leaf", name) | ("labels",) | ("op", name, params, children)
+# expression trees: ("leaf", name) | ("labels",) | ("rows",) | ("op", name, params, children)
 #                   | ("pos", how, child)   a positive expression
 #                   | ("center", reduce, axis, child)   child - reduce(child, axis, keepdims=True)
 #                   | ("where", a, b, x, y)   where(gt(a, b), x, y)
@@ -106,6 +117,8 @@ def evaluate(node, env, op):
         return env[node[1]]
     if kind == "labels":
         return LABELS
+    if kind == "rows":
+        return ROWS
     if kind == "op":
         _, name, params, children = node
         return op(name, *[evaluate(c, env, op) for c in children], **dict(params))
@@ -128,8 +141,8 @@ def show(node) -> str:
     kind = node[0]
     if kind == "leaf":
         return node[1]
-    if kind == "labels":
-        return "labels"
+    if kind in ("labels", "rows"):
+        return kind
     if kind == "op":
         _, name, params, children = node
         inner = [show(c) for c in children] + [f"{k}={v!r}" for k, v in params]
@@ -142,9 +155,20 @@ def show(node) -> str:
 
 
 UNARY = ["sin", "cos", "tanh", "sigmoid", "relu", "leaky_relu", "abs", "neg",
-         "exp", "log", "sqrt"]
+         "exp", "log", "sqrt", "log1p", "expm1", "clip"]
 BINARY = ["add", "sub", "mul", "maximum", "minimum", "div", "pow"]
-REDUCE = ["logsumexp", "sum", "mean", "max", "min"]
+REDUCE = ["logsumexp", "sum", "mean", "max", "min", "var"]
+CLIP_BOUNDS = [(("lo", -0.5), ("hi", 0.5)), (("lo", -0.2),), (("hi", 0.3),)]
+S_ = slice(None)
+# ways of selecting entries (getitem, take, concat, stack, broadcast_to) that give each class
+SELECT = {
+    "M": [("getitem", "Q", (slice(1, None), S_)), ("getitem", "Q", (slice(-1, 0, -1),)),
+          ("take", "Q"), ("concat", "M"), ("stack", "R"), ("broadcast_to", "V")],
+    "R": [("getitem", "M", (S_, 0)), ("getitem", "M", (Ellipsis, -1)), ("getitem", "V", (slice(None, -1),))],
+    "V": [("getitem", "M", (-1,)), ("getitem", "Q", (S_, 2)), ("getitem", "Q", (slice(None, None, -1), 1))],
+    "S": [("getitem", "V", (1,)), ("getitem", "M", (2, -1)), ("broadcast_to", "S")],
+    "Q": [("stack", "V"), ("take", "Q")],
+}
 # operand classes of a binary element-wise op producing each class (broadcasting included)
 PAIRS = {"M": [("M", "M"), ("M", "V"), ("V", "M"), ("M", "S"), ("S", "M"), ("M", "R1")],
          "R": [("R", "R"), ("R", "S"), ("S", "R")],
@@ -152,17 +176,19 @@ PAIRS = {"M": [("M", "M"), ("M", "V"), ("V", "M"), ("M", "S"), ("S", "M"), ("M",
          "S": [("S", "S")],
          "Q": [("Q", "Q"), ("Q", "V"), ("V", "Q"), ("Q", "S")]}
 RULES = {
-    "M": ["unary", "binary", "where", "center", "normalize", "matmul", "reshape_transpose"],
-    "R": ["unary", "binary", "reduce", "pick", "matmul"],
-    "V": ["unary", "binary", "reduce", "normalize", "matmul"],
-    "S": ["unary", "binary", "reduce", "loss", "matmul"],
-    "Q": ["unary", "binary", "matmul", "transpose"],
+    "M": ["unary", "binary", "where", "center", "normalize", "matmul", "reshape_transpose", "select"],
+    "R": ["unary", "binary", "reduce", "pick", "matmul", "select"],
+    "V": ["unary", "binary", "reduce", "normalize", "matmul", "select"],
+    "S": ["unary", "binary", "reduce", "loss", "matmul", "select"],
+    "Q": ["unary", "binary", "matmul", "transpose", "select"],
 }
 
 
 @st.composite
 def expressions(draw, cls: str, depth: int, root: bool = False):
-    if cls == "R1":  # an R reshaped to (3, 1), to broadcast against an M
+    if cls == "R1":  # an R reshaped or indexed to (3, 1), to broadcast against an M
+        if draw(st.booleans()):
+            return ("op", "getitem", (("index", (S_, None)),), [draw(expressions("R", depth))])
         return ("op", "reshape", (("shape", (3, 1)),), [draw(expressions("R", depth))])
     if depth <= 0 or (not root and draw(st.integers(0, 4)) == 0):
         return ("leaf", draw(st.sampled_from(LEAVES[cls])))
@@ -176,8 +202,12 @@ def expressions(draw, cls: str, depth: int, root: bool = False):
         name = draw(st.sampled_from(UNARY))
         if name == "exp":  # bounded input
             return ("op", "exp", (), [("op", "tanh", (), [child()])])
-        if name in ("log", "sqrt"):
+        if name in ("log", "sqrt", "log1p"):
             return ("op", name, (), [("pos", draw(st.sampled_from(["square", "exp"])), child())])
+        if name == "expm1":
+            return ("op", "expm1", (), [("op", "tanh", (), [child()])])
+        if name == "clip":
+            return ("op", "clip", draw(st.sampled_from(CLIP_BOUNDS)), [child()])
         params = (("alpha", draw(st.sampled_from([0.01, 0.3]))),) if name == "leaky_relu" else ()
         return ("op", name, params, [child()])
     if rule == "binary":
@@ -230,7 +260,26 @@ def expressions(draw, cls: str, depth: int, root: bool = False):
         return ("op", "transpose", (), [inner])
     if rule == "transpose":
         return ("op", "transpose", (("axes", (1, 0)),), [child()])
+    if rule == "select":
+        return _select(draw, cls, sub)
     raise AssertionError(rule)
+
+
+def _select(draw, cls: str, depth: int):
+    """An expression of class ``cls`` made by selecting or joining entries of others."""
+    name, source, *index = draw(st.sampled_from(SELECT[cls]))
+    if name == "getitem":
+        return ("op", "getitem", (("index", index[0]),), [draw(expressions(source, depth))])
+    if name == "take":
+        return ("op", "take", (), [draw(expressions("Q", depth)), ("labels",) if cls == "M" else ("rows",)])
+    if name == "broadcast_to":
+        return ("op", "broadcast_to", (("shape", SHAPES[cls]),), [draw(expressions(source, depth))])
+    a, b = draw(expressions(source, depth)), draw(expressions(source, depth))
+    if name == "concat":  # columns of two M's: the first two of one, the last two of another
+        left = ("op", "getitem", (("index", (S_, slice(None, 2))),), [a])
+        right = ("op", "getitem", (("index", (S_, slice(2, None))),), [b])
+        return ("op", "concat", (("axis", draw(st.sampled_from([1, -1]))),), [left, right])
+    return ("op", "stack", (("axis", -1 if cls == "M" else 0),), [a, b, a, b])
 
 
 @st.composite
@@ -283,6 +332,12 @@ EXAMPLES = [
     ("S", _op("matmul", _op("maximum", V, S), _op("div", W, ("pos", "square", V))), 5),
     ("R", _op("pick", _op("softmax", _op("pow", ("pos", "exp", X), _op("tanh", Y))), ("labels",)), 6),
     ("S", _op("mse", _op("mean", X, axis=(0, 1)), _op("max", _op("cos", V), axis=-1)), 7),
+    ("M", _op("concat", _op("getitem", _op("log1p", ("pos", "square", X)), index=(S_, slice(None, 2))),
+              _op("getitem", _op("clip", Y, lo=-0.5, hi=0.5), index=(S_, slice(2, None))), axis=1), 8),
+    ("Q", _op("stack", _op("expm1", _op("tanh", V)), _op("var", X, axis=0), V, W), 9),
+    ("M", _op("take", _op("broadcast_to", _op("getitem", V, index=(slice(None, None, -1),)), shape=(4, 4)),
+              ("labels",)), 10),
+    ("S", _op("sum", _op("take", ("leaf", "Q"), ("rows",))), 11),
 ]
 
 

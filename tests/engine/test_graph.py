@@ -315,11 +315,22 @@ def test_apply_rejects_unknown_params():
 
 @pytest.mark.parametrize("name", sorted(OPS))
 def test_apply_rejects_wrong_arity(name):
-    arity = OPS[name].arity
+    op = OPS[name]
+    if not op.variadic:
+        with pytest.raises(TypeError, match="argument"):
+            apply(name, *([np.ones(3)] * (op.arity + 1)))
     with pytest.raises(TypeError, match="argument"):
-        apply(name, *([np.ones(3)] * (arity + 1)))
-    with pytest.raises(TypeError, match="argument"):
-        apply(name, *([np.ones(3)] * (arity - 1)))
+        apply(name, *([np.ones(3)] * (op.arity - 1)))
+
+
+def test_variadic_ops_take_any_number_of_tensors():
+    parts = [Var(np.full(2, float(k))) for k in range(5)]
+    out = apply("concat", *parts)
+    np.testing.assert_array_equal(out.value, np.repeat(np.arange(5.0), 2))
+    grads = backward(out, np.arange(10.0))
+    for k, part in enumerate(parts):
+        np.testing.assert_array_equal(grads[id(part)], [2.0 * k, 2.0 * k + 1])
+    assert apply("stack", *parts[:3], axis=1).shape == (2, 3)
 
 
 def test_backward_rejects_seed_of_wrong_shape():

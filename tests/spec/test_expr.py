@@ -37,7 +37,25 @@ def test_attributes_are_usable_as_numbers_and_gradients_flow():
 
 @pytest.mark.parametrize("text, message, column", [
     ("x.T", "attribute access", 0),
-    ("x[0]", "indexing", 0),
+    ("x[x]", "indexing with the tensor 'x' (fancy indexing) is not allowed", 2),
+    ("x[[0, 1]]", "fancy indexing", 2),
+    ("x[0, [0, 1]]", "fancy indexing", 5),
+    ("x[x > 0]", "mask", 2),
+    ("x[1.5]", "whole number", 2),
+    ("x[:2 / 1]", "use //", 3),
+    ("x[True]", "True is not allowed", 2),
+    ("x[..., 0, ...]", "only one ...", 10),
+    ("x[H]", "unknown name 'H'", 2),
+    ("x[exp(x)]", "only whole numbers", 2),
+    ("x[0:1:'a']", "'a' is not allowed", 6),
+    ("x.T[0]", "attribute access", 0),
+    ("(x, x)", "only concat and stack take a tuple", 0),
+    ("exp((x, x))", "only concat and stack take a tuple", 4),
+    ("concat(x, x)", "concat takes one tuple of tensors", 0),
+    ("concat(())", "concat takes one tuple of tensors", 0),
+    ("concat((x, *x))", "'*' is not allowed", 11),
+    ("stack((x, y))", "unknown name 'y'", 10),
+    ("clip(x, 0, 1)", "its parameters are keywords: clip(x, lo=...)", 0),
     ("lambda: 1", "lambda", 0),
     ("'a'", "only numbers", 0),
     ("__import__('os')", "unknown op '__import__'", 0),
@@ -92,3 +110,60 @@ def test_bad_wiring_is_refused(text, message):
     with pytest.raises(ExprError) as info:
         parse_wiring(text, {"Pow", "Add"}, {"a", "b"})
     assert message in info.value.message
+
+
+INDEXED = np.arange(60.0).reshape(3, 4, 5)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("x[0]", INDEXED[0]),
+    ("x[:, :H]", INDEXED[:, :2]),
+    ("x[:, H:2 * H]", INDEXED[:, 2:4]),
+    ("x[..., 0]", INDEXED[..., 0]),
+    ("x[-1, ::-1, 1:-1:2]", INDEXED[-1, ::-1, 1:-1:2]),
+    ("x[None, :, None, 0]", INDEXED[None, :, None, 0]),
+    ("x[1, 2, 3]", INDEXED[1, 2, 3]),
+    ("x[H // 2 - 1, -H:, (H + 1) * 1]", INDEXED[0, -2:, 3]),
+    ("x[()]", INDEXED),
+    ("(x * 2)[0][1:]", (INDEXED * 2)[0][1:]),
+    ("sum(x[:, 0], axis=-1)", INDEXED[:, 0].sum(-1)),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_basic_indexing_is_numpys(text, expected):
+    np.testing.assert_array_equal(value(text, x=INDEXED, H=2), expected)
+
+
+def test_an_index_puts_the_gradient_back_where_the_entries_came_from():
+    expr = parse_expression("sum(x[:, H:, None] * 3)", ["x", "H"], ["H"])
+    assert expr.ops == {"sum", "getitem"}
+    x = Var(np.ones((2, 4)))
+    grads = backward(expr.evaluate({"x": x, "H": 1}))
+    np.testing.assert_array_equal(grads[id(x)], [[0, 3, 3, 3], [0, 3, 3, 3]])
+
+
+def test_an_index_from_an_attribute_that_is_not_whole_fails_when_evaluated():
+    expr = parse_expression("x[:H]", ["x", "H"], ["H"])
+    with pytest.raises(ValueError, match="not a whole number"):
+        expr.evaluate({"x": Var(np.ones(3)), "H": 1.5})
+    assert expr.evaluate({"x": Var(np.ones(3)), "H": 2.0}).shape == (2,)
+
+
+def test_concat_and_stack_take_a_tuple_of_tensor_expressions():
+    a, b = np.arange(6.0).reshape(2, 3), np.ones((2, 3))
+    np.testing.assert_array_equal(value("concat((a, b * 2), axis=1)", a=a, b=b),
+                                  np.concatenate([a, b * 2], axis=1))
+    np.testing.assert_array_equal(value("stack([a, b, a], axis=-1)", a=a, b=b), np.stack([a, b, a], -1))
+    np.testing.assert_array_equal(value("concat((a,))", a=a), a)
+    expr = parse_expression("sum(stack((a, a * b)) * 2)", ["a", "b"])
+    va, vb = Var(a), Var(b)
+    grads = backward(expr.evaluate({"a": va, "b": vb}))
+    np.testing.assert_array_equal(grads[id(va)], 2 + 2 * b)
+    np.testing.assert_array_equal(grads[id(vb)], 2 * a)
+
+
+def test_new_ops_by_name():
+    x = np.array([[-2.0, 0.5], [3.0, 0.1]])
+    np.testing.assert_allclose(value("clip(x, lo=-1, hi=lim)", x=x, lim=1), np.clip(x, -1, 1))
+    np.testing.assert_allclose(value("std(x, axis=-1) + var(x)", x=x), x.std(-1) + x.var())
+    np.testing.assert_allclose(value("broadcast_to(log1p(x[1]), shape=(3, 2))", x=x),
+                               np.broadcast_to(np.log1p(x[1]), (3, 2)))
+    np.testing.assert_allclose(value("take(x, i)", x=x, i=np.array([1, 1, 0])), x[[1, 1, 0]])
