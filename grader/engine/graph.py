@@ -58,6 +58,7 @@ class Var:
     def __matmul__(self, other): return apply("matmul", self, other)
     def __rmatmul__(self, other): return apply("matmul", other, self)
     def __neg__(self): return apply("neg", self)
+    def __getitem__(self, index): return apply("getitem", self, index=index)  # basic indexing only
     def __pos__(self): return self
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,13 +42,20 @@ def find_files(folder: str | Path, names: list[str]) -> Submission:
     folder = Path(folder)
     submission = Submission(folder)
     candidates: dict[str, list[Path]] = {n: [] for n in names}
-    for count, path in enumerate(sorted(folder.rglob("*"))):
+    count = 0
+    for base, folders, files in os.walk(folder):
+        # breadth of the walk is the student's files: not hidden folders, caches or a venv
+        folders[:] = sorted(f for f in folders if not _skipped(Path(base) / f))
+        for name in sorted(files):
+            count += 1
+            if count > MAX_FILES_SCANNED:
+                break
+            if name in candidates and (Path(base) / name).is_file():
+                candidates[name].append(Path(base) / name)
         if count > MAX_FILES_SCANNED:
             submission.notes.append(f"the submission has more than {MAX_FILES_SCANNED} files; "
                                     "only the first were searched")
             break
-        if path.name in candidates and path.is_file() and not any(p.startswith(".") for p in path.relative_to(folder).parts[:-1]):
-            candidates[path.name].append(path)
     for name, paths in candidates.items():
         if not paths:
             submission.missing.append(name)
@@ -58,6 +66,13 @@ def find_files(folder: str | Path, names: list[str]) -> Submission:
             submission.notes.append(f"found {len(paths)} files named {name}; graded "
                                     f"{paths[0].relative_to(folder)}")
     return submission
+
+
+def _skipped(folder: Path) -> bool:
+    """Folders that hold no file of the student's: hidden ones (.git, .venv), caches, and any
+    virtual environment or installed packages, whatever their name."""
+    return folder.name.startswith(".") or folder.name in ("__pycache__", "site-packages", "node_modules") \
+        or (folder / "pyvenv.cfg").exists()
 
 
 def gradescope_seed(metadata: str | Path) -> int | None:

@@ -289,3 +289,22 @@ def test_a_large_request_after_a_large_reply_does_not_deadlock(tmp_path):
     lost = [f"{t.name}: {t.output}" for t in results.tests if t.score < t.max_score]
     assert not lost, "\n".join(lost)
     assert time.monotonic() - started < 4  # a deadlock would end only at a 4 s deadline
+
+
+def test_a_students_own_venv_in_the_submission_is_not_searched(tmp_path, monkeypatch):
+    """A student's folder often holds its .venv (or a venv of another name): thousands of
+    files, sorted before nodes.py, none of them the student's."""
+    import grader.grading.submission as submission
+
+    monkeypatch.setattr(submission, "MAX_FILES_SCANNED", 50)
+    folder = tmp_path / "hw"
+    for venv in (".venv", "env"):
+        packages = folder / venv / "lib" / "site-packages" / "pkg"
+        packages.mkdir(parents=True)
+        (folder / venv / "pyvenv.cfg").write_text("home = /usr/bin\n")
+        for i in range(60):
+            (packages / f"m{i}.py").write_text("")
+        (packages / "nodes.py").write_text("raise SystemExit")
+    (folder / "nodes.py").write_text("")
+    found = submission.find_files(folder, ["nodes.py"])
+    assert found.found == {"nodes.py": folder / "nodes.py"} and not found.notes and not found.missing
