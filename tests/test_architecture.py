@@ -113,3 +113,10 @@ def test_the_api_the_readme_names_still_works():
     readme = (PACKAGE.parent / "README.md").read_text()
     for name in ("grader.check", "grader.grade.run", "grader.validate.validate", "grader.template.make_template"):
         assert name in readme
+
+
+def test_test_files_have_unique_names():
+    """Test folders are not packages: two test files of one name collide when pytest
+    collects them."""
+    names = [p.name for p in PACKAGE.parent.joinpath("tests").rglob("test_*.py") if "corpus" not in p.parts]
+    assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)

@@ -5,7 +5,7 @@ cotangent and the JVP along a random tangent.
 
 Inputs are continuous random draws, so no case sits on a kink (clip's bounds, ties in a
 pooling window, a standard deviation of 0): what the engine does there is in
-``test_edge_cases.py`` and ``test_conventions.py``.
+``test_edge_cases.py`` and ``test_kink_conventions.py``.
 """
 
 from __future__ import annotations
