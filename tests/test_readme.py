@@ -160,3 +160,16 @@ def test_the_engine_example_prints_what_its_comment_says():
     scope: dict = {}
     exec("\n".join(lines), scope)  # noqa: S102 - the README's own example
     assert repr(eval(code, scope)) == claimed
+
+
+@pytest.mark.parametrize("heading, corpus", [("**Dicts of settings and state.**", "settings"),
+                                             ("**Random nodes.**", "dropout")])
+def test_the_spec_examples_of_settings_and_random_nodes_are_valid(tmp_path, heading, corpus):
+    """The README's node specs, in a spec of their own with the corpus's references, validate."""
+    block = README[README.index(heading):].split("```yaml")[1].split("```")[0]
+    spec = {"id": "readme", "title": "README example", "files": ["layers.py"], "convention": "functions",
+            "defaults": {"dims": {"N": [10, 20], "D": [10, 20]}}, "nodes": yaml.safe_load(block)}
+    (tmp_path / "assignment.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
+    shutil.copy(ROOT / "tests" / "corpus" / corpus / "references.py", tmp_path)
+    proc = subprocess.run([sys.executable, "-m", "grader", "validate", str(tmp_path)], capture_output=True, text=True)
+    assert proc.returncode == 0 and "is valid" in proc.stdout, proc.stdout + proc.stderr

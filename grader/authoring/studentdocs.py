@@ -53,7 +53,7 @@ def student_readme(assignment: Assignment) -> str:
         parts.append(_calls(graded))
     if graded:
         parts.extend(_section(n) for n in graded)
-        parts.append(RULES if not others else _rules(graded))
+        parts.append((RULES if not others else _rules(graded)) + _settings_rules(graded))
     else:
         parts.append(f"## Your task\n\nIn {files}, replace every `raise NotImplementedError(...)` "
                      "with your code.\n")
@@ -129,6 +129,22 @@ def _rules(nodes: list[NodeType]) -> str:
 """
 
 
+def _settings_rules(nodes: list[NodeType]) -> str:
+    """Rules for dicts of settings and random nodes, when the assignment has them."""
+    settings = [i for n in nodes for i in n.inputs if i.is_param]
+    rules = []
+    if settings:
+        state = sorted({f"`{i.name}['{k}']`" for i in settings for k in i.state})
+        rules.append("- A dict of settings (" + ", ".join(sorted({f"`{i.name}`" for i in settings})) + ") is passed "
+                     "as is and gets no gradient. Leave its settings as they are"
+                     + (f"; update in place only {', '.join(state)}, as described." if state else "."))
+    if any(n.random for n in nodes):
+        rules.append("- A random node's mask is read off your output (an entry that comes out as 0 was dropped): "
+                     "the output and backward are checked given that mask, the fraction kept must be plausible, "
+                     "and the same seed must give the same mask.")
+    return "\n".join(rules) + "\n" if rules else ""
+
+
 def _section(node: NodeType) -> str:
     lines = [f"### {node.name}\n"]
     if node.description:
@@ -139,6 +155,10 @@ def _section(node: NodeType) -> str:
 
 
 def _shape(inp: Input) -> str:
+    if inp.is_param:
+        entries = [f"`{k}` {_setting(v)}" for k, v in inp.param]
+        entries += [f"`{k}` (state)" for k in inp.state if k not in dict(inp.param)]
+        return f"(a dict: {', '.join(entries)})" if entries else "(a dict)"
     if inp.dtype == "int64":
         what = "integer labels"
     else:
@@ -148,3 +168,12 @@ def _shape(inp: Input) -> str:
     if not inp.shape:
         return f"({what}, 0-d)"
     return f"({what}, shape ({', '.join(str(d) for d in inp.shape)}{',' if len(inp.shape) == 1 else ''}))"
+
+
+def _setting(value) -> str:
+    """One entry of a dict of settings: its value, or what is drawn there."""
+    if not isinstance(value, Input):
+        return repr(value) if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else str(value)
+    if value.dtype == "int64":
+        return "a whole number"
+    return "a number" if value.shape == () else _shape(value)[1:-1].replace("float64, ", "an array of ")

@@ -16,12 +16,13 @@ from typing import Any
 
 import numpy as np
 
-from grader.grading import nodecalls, numeric
+from grader.grading import nodecalls, numeric, randomcheck, statecheck
+from grader.grading.agreement import agreement
 from grader.grading.diagnose import compare, fmt
 from grader.spec.draw import bind_dims, draw_case, example_case
-from grader.grading.outcome import NotCompared, Outcome
+from grader.grading.outcome import NotCompared, Outcome, error_text
 from grader.grading.rangecheck import judge_range
-from grader.spec.reference import Result, example_result, node_result
+from grader.spec.reference import Result, example_result, is_random, node_result
 from grader.spec.model import Example, NodeTest, NodeType
 
 NO_REFERENCE = NotCompared("random cases, with no reference to compare with")
@@ -41,6 +42,13 @@ class Case:
     ignores_upstream: Result | None = None
     replies: dict[str, Any] = field(default_factory=dict)
     example: Example | None = None
+    random: bool = False               # a random node's random case: expected once its mask is known
+    mask: np.ndarray | None = None     # the mask read off the student's output
+
+    @property
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The inputs that are arrays (not param dicts)."""
+        return {k: v for k, v in self.inputs.items() if isinstance(v, np.ndarray)}
 
 
 def make_cases(node: NodeType, test: NodeTest, rng: np.random.Generator) -> list[Case]:
@@ -58,13 +66,13 @@ def make_cases(node: NodeType, test: NodeTest, rng: np.random.Generator) -> list
 def _dims(test: NodeTest, values: dict[str, np.ndarray]) -> dict[str, float]:
     dims: dict[str, int] = {}
     for inp in test.inputs:
-        if not isinstance(inp.shape, str):
+        if not isinstance(inp.shape, str) and not inp.is_param:
             bind_dims(inp.shape, values[inp.name].shape, dims, overwrite=True)
     return {k: v for k, v in dims.items() if v > 1}
 
 
 def show_inputs(case: Case) -> str:
-    return ", ".join(f"{k} = {fmt(v)}" for k, v in case.inputs.items())
+    return ", ".join(f"{k} = {fmt(v)}" for k, v in case.arrays.items())
 
 
 class NodeTestRun:
@@ -84,8 +92,9 @@ class NodeTestRun:
     def _new(self, handle: int) -> dict:
         return nodecalls.new(self.node, self.test.attributes, handle)
 
-    def _forward_step(self, handle: int, case: Case) -> dict:
-        return nodecalls.forward(self.node, handle, list(case.inputs.values()))
+    def _forward_step(self, handle: int, case: Case, inputs: dict | None = None) -> dict:
+        values = (inputs or case.inputs).values()
+        return nodecalls.forward(self.node, handle, [{"$param": v} if isinstance(v, dict) else v for v in values])
 
     def _backward_step(self, handle: int, case: Case) -> dict:
         return nodecalls.backward(self.node, handle, case.grad_output)
@@ -118,6 +127,9 @@ class NodeTestRun:
                 continue
             case.grad_output = [self.rng.normal(size=s) for s in shape] if isinstance(shape, list) \
                 else self.rng.normal(size=shape)
+            case.random = is_random(self.node, case.inputs)
+            if case.random:
+                continue  # the reference needs the mask the student's forward draws: see _settle
             case.expected = node_result(self.node, self.test.attributes, case.inputs, case.grad_output)
             case.ignores_upstream = node_result(self.node, self.test.attributes, case.inputs)
 
@@ -130,11 +142,25 @@ class NodeTestRun:
             if "numeric" in self.points and self.test.kind == "node":
                 case.replies["plan"] = numeric.plan(case.inputs, self.graded, self.rng)
                 steps.append(nodecalls.forward_many(self.node, self.test.attributes, 3 * i, case.replies["plan"]))
+            if case.random and "random" in self.points:
+                extra = self._random_steps(i, case)
+                case.replies["extra"] = ("again", "reseeded")[:len(extra) // 2]
+                steps += extra
             if self.pairs:
                 other = self.cases[(i + 1) % len(self.cases)]
                 steps += [self._new(3 * i + 1), self._new(3 * i + 2),
                           self._forward_step(3 * i + 1, case), self._forward_step(3 * i + 2, other),
                           self._backward_step(3 * i + 1, case), self._backward_step(3 * i + 2, other)]
+        return steps
+
+    def _random_steps(self, i: int, case: Case) -> list[dict]:
+        """A random case's forward again on a new instance, with the same seed and with another."""
+        handle, settings = 3 * len(self.cases) + 2 * i, case.inputs[self.node.random.param]
+        steps = [self._new(handle), self._forward_step(handle, case)]
+        seed = self.node.random.seed
+        if seed is not None and isinstance(settings.get(seed), int):
+            other = {**case.inputs, self.node.random.param: {**settings, seed: settings[seed] + 1}}
+            steps += [self._new(handle + 1), self._forward_step(handle + 1, case, other)]
         return steps
 
     def take_main(self, replies: list[dict]) -> None:
@@ -143,6 +169,9 @@ class NodeTestRun:
             case.replies["new"], case.replies["forward"], case.replies["backward"] = next(it), next(it), next(it)
             if "plan" in case.replies:
                 case.replies["many"] = next(it)
+            for key in case.replies.get("extra", ()):
+                next(it)  # the new instance
+                case.replies[key] = next(it)
             if self.pairs:
                 case.replies["pair"] = [next(it) for _ in range(6)]
 
@@ -156,10 +185,23 @@ class NodeTestRun:
                 outcome.record(case.label, self.check_range(case))
             return {"range": outcome}
         outcomes = {c: Outcome(c) for c in self.points}
+        for case in self.cases:
+            self._settle(case)
         for i, case in enumerate(self.cases):
             for check, outcome in outcomes.items():
                 outcome.record(case.label, getattr(self, "check_" + check)(case, i))
         return outcomes
+
+    def _settle(self, case: Case) -> None:
+        """A random case's expected values, given the mask read off the student's output."""
+        if not case.random or case.expected is not None:
+            return
+        reply = case.replies.get("forward", {}).get("ok")
+        x = case.inputs[self.node.random.input]
+        case.mask = randomcheck.infer_mask(reply["out"] if reply else None, x)
+        mask = case.mask if case.mask is not None else np.ones(x.shape)
+        case.expected = node_result(self.node, self.test.attributes, case.inputs, case.grad_output, mask)
+        case.ignores_upstream = node_result(self.node, self.test.attributes, case.inputs, mask=mask)
 
     def _failed(self, case: Case, *keys: str) -> str | None:
         for key in keys:
@@ -172,7 +214,7 @@ class NodeTestRun:
 
     def _compare(self, got, want, what: str, case: Case, alternatives=None) -> str | None:
         tol = self.test.settings.tolerance
-        return compare(got, want, what=what, rtol=tol.rtol, atol=tol.atol, inputs=case.inputs,
+        return compare(got, want, what=what, rtol=tol.rtol, atol=tol.atol, inputs=case.arrays,
                        factors=case.dims, alternatives=alternatives or {})
 
     def check_forward(self, case: Case, i: int) -> str | None:
@@ -205,9 +247,9 @@ class NodeTestRun:
             return NO_REFERENCE if case.example is None else NO_GRADS
         problem = self._judge_grads(grads, case, case.expected)
         if problem is None:
-            self.agreement.append(_agreement(grads, self.test.inputs, case.expected))
+            self.agreement.append(agreement(grads, self.test.inputs, case.expected))
         upstream = case.grad_output if isinstance(case.grad_output, list) else [case.grad_output]
-        if problem and all(np.size(v) <= 8 for v in [*case.inputs.values(), *upstream]):
+        if problem and all(np.size(v) <= 8 for v in [*case.arrays.values(), *upstream]):
             names = [f"d{n}" for n in self.node.outputs] or ["grad_output"]
             shown = ", ".join(f"{n} = {fmt(g)}" for n, g in zip(names, upstream))
             problem += f" (at {show_inputs(case)}, {shown})"
@@ -241,6 +283,10 @@ class NodeTestRun:
         problem = self._failed(case, "new", "forward", "backward", "many")
         if problem:
             return problem
+        if case.random and not self._seeded(case):
+            return randomcheck.NO_SEED
+        if self._unrepeatable(case):
+            return self._unrepeatable(case)
         return numeric.judge(self.node, self.test.attributes, [inp.name for inp in self.test.inputs], case)
 
     def check_no_mutation(self, case: Case, i: int) -> str | None:
@@ -255,14 +301,45 @@ class NodeTestRun:
                         "given); work on a copy (e.g. x = x.copy())")
         if case.replies["backward"]["ok"]["grad_modified"]:
             return "backward modified grad_output in place; compute a new array instead"
-        return None
+        return statecheck.changed_settings(self.test.inputs, case.replies["forward"], case.inputs)
+
+    def check_state(self, case: Case, i: int) -> str | None:
+        """What forward left in its param dicts' state entries, against the reference."""
+        return self._failed(case, "new", "forward") or statecheck.judge_state(
+            self.test.inputs, case.replies["forward"], case.inputs, case.expected.settings, self.test.settings.tolerance)
+
+    def check_random(self, case: Case, i: int) -> str | None:
+        """The mask's kept fraction, and its seed (see ``randomcheck``)."""
+        if not case.random:
+            return randomcheck.NOT_RANDOM
+        problem = self._failed(case, "new", "forward")
+        if problem or case.mask is None:
+            return problem or "forward's output is not shaped like its input, so no mask can be read off it"
+        alpha = randomcheck.FALSE_FAILURE / (2 * sum(c.random for c in self.cases))
+        return randomcheck.judge(self.node.random, case.inputs[self.node.random.param], case.mask,
+                                 case.inputs[self.node.random.input], case.replies["forward"]["ok"]["out"],
+                                 case.replies.get("again"), case.replies.get("reseeded"), alpha)
+
+    def _unrepeatable(self, case: Case) -> str | None:
+        """A random case whose forward, called again with the same seed, drew another mask:
+        checks that call it more than once cannot compare."""
+        again = case.replies.get("again", {}).get("ok")
+        if again is None or randomcheck.same(again["out"], case.replies["forward"]["ok"]["out"]):
+            return None
+        return "forward drew another mask for the same seed, so its calls cannot be compared (see the random check)"
+
+    def _seeded(self, case: Case) -> bool:
+        seed = self.node.random.seed
+        return seed is not None and case.inputs[self.node.random.param].get(seed) is not None
 
     def check_independence(self, case: Case, i: int) -> str | None:
         """Two instances alive at once must give what one instance alone gives."""
         pair = case.replies.get("pair")
         if pair is None:
             return "not run"
-        problem = self._failed(case, "new", "forward", "backward")
+        if case.random and not self._seeded(case):
+            return randomcheck.NO_SEED
+        problem = self._failed(case, "new", "forward", "backward") or self._unrepeatable(case)
         if problem:
             return problem  # one instance alone fails: nothing to compare two instances with
         other = self.cases[(i + 1) % len(self.cases)]
@@ -300,52 +377,3 @@ class NodeTestRun:
 
 def _close(a: np.ndarray, b: np.ndarray, tol) -> bool:
     return np.shape(a) == np.shape(b) and bool(np.allclose(a, b, rtol=tol.rtol, atol=tol.atol, equal_nan=True))
-
-
-def error_text(error: dict) -> str:
-    """A student-facing sentence for an error reply from the worker."""
-    where = error.get("where", "your code")
-    kind = error.get("kind")
-    if kind == "timeout":
-        return error.get("message", f"{where} ran past the time limit") + "; is there an endless loop?"
-    if kind == "not_implemented":
-        return f"{where} is not implemented yet (it raises NotImplementedError)"
-    if kind == "failure":
-        return error["message"]
-    if kind in ("missing", "bad_return", "skipped"):
-        return f"{where}: {error['message']}" if kind == "bad_return" else error["message"]
-    frames = error.get("frames") or []
-    trace = ("\n      " + "\n      ".join(frames)) if frames else ""
-    if kind == "memory":
-        limit = error.get("limit_mb")
-        bound = f"the limit is {limit} MB per process" if isinstance(limit, int) else "no limit was set"
-        return f"{where} ran out of memory ({bound}): {error.get('message', 'MemoryError')}{trace}"
-    return f"{where} raised {error.get('message', 'an error')}{trace}"
-
-
-def _agreement(grads: list, inputs: list, expected: Result) -> float:
-    """How closely gradients that passed match the reference: the largest error relative to
-    each gradient's size."""
-    worst = 0.0
-    for inp, g in zip(inputs, grads):
-        want = expected.grads.get(inp.name)
-        if not inp.graded or g is None or want is None or np.shape(g) != np.shape(want):
-            continue
-        scale = float(np.max(np.abs(want), initial=0.0))
-        if scale > 0 and np.isfinite(scale):
-            worst = max(worst, float(np.max(np.abs(np.asarray(g, dtype=np.float64) - want))) / scale)
-    return worst
-
-
-ANALYTIC_AGREEMENT = 1e-12  # analytic float64 backwards agree to 1e-15 at worst; finite differences to 1e-11 at best
-
-
-def precision_note(node: str, agreement: list[float]) -> str | None:
-    """A note for the instructor when a node's backward passed but never agreed with the
-    reference better than finite differences or single precision can (1e-12 and
-    worse, in every case): the grade stands, the way it was earned may not."""
-    if len(agreement) < 4 or min(agreement) <= ANALYTIC_AGREEMENT:
-        return None
-    return (f"{node}.backward passes, but agrees with the reference only to about {np.median(agreement):.0e} "
-            f"(relative) in every one of {len(agreement)} cases: a numerical derivative (finite differences "
-            "of its own forward) or single precision, rather than the analytic derivative?")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from grader.grading.checks import precision_note
+from grader.grading.agreement import precision_note
 from grader.grading.fingerprint import fingerprint
 from grader.grading.graphtests import GraphTests
 from grader.grading.loading import forbidden_imports

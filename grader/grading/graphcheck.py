@@ -13,7 +13,7 @@ from typing import Mapping
 
 import numpy as np
 
-from grader.grading.checks import error_text
+from grader.grading.outcome import error_text
 from grader.grading.diagnose import compare, fmt
 from grader.grading.graphrun import constant_name
 from grader.spec.reference import Result, graph_result, node_result

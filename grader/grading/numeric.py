@@ -27,6 +27,7 @@ from grader.grading.diagnose import compare, fmt
 from grader.grading.outcome import NotCompared
 from grader.sandbox.protocol import directions
 from grader.spec.model import NodeType
+from grader.spec.reference import reference_env
 
 if TYPE_CHECKING:
     from grader.grading.checks import Case
@@ -171,8 +172,8 @@ def _finite_differences_fail(node: NodeType, attributes: dict[str, Any], case: C
         if node.reference is None or case.expected is None or name not in case.expected.grads:
             return False
         g = _joined(case.grad_output)
-        up = np.sum(g * _joined(_values(node.reference.evaluate({**attributes, **plus}))))
-        down = np.sum(g * _joined(_values(node.reference.evaluate({**attributes, **minus}))))
+        up = np.sum(g * _joined(_values(node.reference.evaluate(reference_env(node, attributes, plus, case.mask)))))
+        down = np.sum(g * _joined(_values(node.reference.evaluate(reference_env(node, attributes, minus, case.mask)))))
         grad = np.ravel(case.expected.grads[name]).astype(np.float64)
         want = grad[j] if v is None else np.ravel(v[j]) @ grad
         return not _close(np.array([want]), np.array([(up - down) / (2 * h[j])]))[0]

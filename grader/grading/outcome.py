@@ -52,3 +52,24 @@ class Outcome:
         if len(self.failures) > shown:
             lines.append(f"(and {len(self.failures) - shown} more)")
         return "\n".join(lines)
+
+
+def error_text(error: dict) -> str:
+    """A student-facing sentence for an error reply from the worker."""
+    where = error.get("where", "your code")
+    kind = error.get("kind")
+    if kind == "timeout":
+        return error.get("message", f"{where} ran past the time limit") + "; is there an endless loop?"
+    if kind == "not_implemented":
+        return f"{where} is not implemented yet (it raises NotImplementedError)"
+    if kind == "failure":
+        return error["message"]
+    if kind in ("missing", "bad_return", "skipped"):
+        return f"{where}: {error['message']}" if kind == "bad_return" else error["message"]
+    frames = error.get("frames") or []
+    trace = ("\n      " + "\n      ".join(frames)) if frames else ""
+    if kind == "memory":
+        limit = error.get("limit_mb")
+        bound = f"the limit is {limit} MB per process" if isinstance(limit, int) else "no limit was set"
+        return f"{where} ran out of memory ({bound}): {error.get('message', 'MemoryError')}{trace}"
+    return f"{where} raised {error.get('message', 'an error')}{trace}"

@@ -34,7 +34,7 @@ def tolerance(tol: Tolerance, inputs: Mapping[str, np.ndarray]) -> Tolerance:
 
 
 def largest(inputs: Mapping[str, np.ndarray]) -> float:
-    return max((float(np.max(np.abs(v), initial=0)) for v in inputs.values() if v.dtype.kind == "f"), default=0.0)
+    return max((float(np.max(np.abs(v), initial=0)) for v in inputs.values() if isinstance(v, np.ndarray) and v.dtype.kind == "f"), default=0.0)
 
 
 def judge_range(node: NodeType, attributes: Mapping[str, Any], graded: Sequence[Input],

@@ -43,7 +43,7 @@ def _check(assignment_dir: str | Path, hide: list[Path]) -> str:
 
 def _probe(assignment, hide: list[Path]) -> str:
     """Start a worker in the sandbox on empty student files and import them."""
-    from grader.grading.checks import error_text
+    from grader.grading.outcome import error_text
     from grader.sandbox.imports import DEFAULT_FORBIDDEN
     from grader.sandbox.channel import WorkerFailure
     from grader.sandbox.host import Sandbox

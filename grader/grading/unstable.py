@@ -101,7 +101,7 @@ def replays(node: NodeType, attributes: Mapping[str, Any], inputs: Mapping[str, 
     """For each unstable form of an op the node's reference calls: the output the reference
     gives with that op computed that way (NaN and inf included)."""
     ops = node.reference.ops
-    leaves = {**attributes, **{name: np.asarray(value) for name, value in inputs.items()}}
+    leaves = {**attributes, **{name: value if isinstance(value, dict) else np.asarray(value) for name, value in inputs.items()}}
     for unstable in CATALOGUE:
         if unstable.op not in ops:
             continue

@@ -118,13 +118,17 @@ class Worker:
     def _do_forward(self, step: dict) -> dict:
         obj = self._instance(step)
         originals = [self._wired(x) for x in step["inputs"]]
-        inputs = [x.copy() for x in originals]
+        inputs = [_copy(x) for x in originals]
         self.inputs[step["handle"]] = (inputs, originals)
         with limited(step.get("where", "forward")):
             result = obj.forward(*inputs)
         out = outputs(result, self.output_names.get(step["handle"]))
         self.outputs[step["handle"]] = out
-        return {"out": out, "modified": _modified(inputs, originals)}
+        reply = {"out": out, "modified": _modified(inputs, originals)}
+        settings = {str(i): _settings_left(x) for i, x in enumerate(inputs) if isinstance(x, dict)}
+        if settings:
+            reply["settings"] = settings  # what forward left in its param dicts (state updates)
+        return reply
 
     def _do_backward(self, step: dict) -> dict:
         obj = self._instance(step)
@@ -134,6 +138,9 @@ class Worker:
         with limited(step.get("where", "backward")):
             result = obj.backward(*grad)
         inputs, originals = self.inputs.get(step["handle"], ([], []))
+        settings = [isinstance(x, dict) for x in inputs]
+        if any(settings) and settings.count(False) == 1 and not isinstance(result, (tuple, list)):
+            result = [None if s else result for s in settings]  # one array input: its gradient alone
         grads = as_gradients(result, self.arity[step["handle"]], "backward")
         self.returned[step["handle"]] = grads
         reply = {"grads": grads, "modified": _modified(inputs, originals),
@@ -150,6 +157,8 @@ class Worker:
         wires the student's nodes this way without sending any value of its own."""
         if not isinstance(value, dict):
             return np.array(value)
+        if "$param" in value:  # a dict of settings (bn_param), passed as a dict
+            return dict(value["$param"])
         if "$out" in value or "$ones" in value:
             out = self.outputs.get(value.get("$out", value.get("$ones")))
             if out is None:
@@ -179,7 +188,7 @@ class Worker:
                 raise StudentError({"kind": "skipped", "message": "not run: the instance could not be created"})
             base = self.inputs[step["inputs_of"]][1]
         else:
-            base = [np.array(x) for x in step["inputs"]]
+            base = [self._wired(x) for x in step["inputs"]]
         make, where = self._maker(step), step.get("where", "forward")
         outs = []
         for plan in step["perturb"]:
@@ -190,7 +199,7 @@ class Worker:
                 moves = [(None, v, float(plan["step"])) for v in directions(plan["seed"], plan["count"], base[k].shape)]
             for index, direction, h in moves:
                 for sign in (1.0, -1.0):
-                    inputs = [x.copy() for x in base]
+                    inputs = [_copy(x) for x in base]
                     if index is not None:
                         inputs[k].flat[index] += sign * h
                     else:
@@ -239,11 +248,34 @@ class Worker:
         return reply
 
 
+def _copy(value: Any) -> Any:
+    """An input's copy for one call: an array's, or a param dict's with its arrays copied."""
+    if isinstance(value, dict):
+        return {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in value.items()}
+    return value.copy()
+
+
 def _modified(arrays: list[np.ndarray], originals: list[np.ndarray]) -> list[int]:
     """Which of the arrays student code was given it changed in place (compared here, so the
-    arrays need not travel back to the grader)."""
-    return [i for i, (a, b) in enumerate(zip(arrays, originals))
-            if a.shape != b.shape or a.dtype != b.dtype or a.tobytes() != b.tobytes()]  # bitwise: fast
+    arrays need not travel back to the grader). Param dicts are judged from ``settings``."""
+    return [i for i, (a, b) in enumerate(zip(arrays, originals)) if not isinstance(b, dict) and
+            (a.shape != b.shape or a.dtype != b.dtype or a.tobytes() != b.tobytes())]  # bitwise: fast
+
+
+def _settings_left(settings: dict) -> dict:
+    """A param dict after student code had it, as data: numbers, strings and numeric arrays as
+    they are; anything else by its type's name."""
+    out: dict[str, Any] = {}
+    for key, value in list(settings.items())[:100]:
+        if isinstance(value, np.generic):
+            value = value.item()
+        if isinstance(value, np.ndarray) and value.dtype.kind in "biuf" and not value.dtype.hasobject:
+            out[str(key)] = value.copy()
+        elif value is None or isinstance(value, (bool, int, float, str)) and len(str(value)) <= 200:
+            out[str(key)] = value
+        else:
+            out[str(key)] = {"$object": type(value).__name__}
+    return out
 
 
 def _shared_grads(env: dict) -> list[list[str]]:

@@ -14,6 +14,7 @@ from typing import Any
 from grader.errors import Problem
 from grader.spec.convention import parse as parse_convention
 from grader.spec.graphs import GraphBuilder
+from grader.spec.params import MASK, merged_spec, param_input, random_mask, random_test, seeded
 from grader.spec.pyref import DEFAULT_MODULE, PythonReference, ReferenceModuleError
 from grader.spec.pyref import reference as python_reference
 from grader.spec.expr import ExprError, Expression, parse_expression
@@ -105,6 +106,8 @@ class Builder:
     # -- inputs, settings, expressions -------------------------------------------------------
 
     def input(self, name: str, spec: dict[str, Any], path: tuple) -> Input:
+        if "param" in spec or "state" in spec:
+            return param_input(self, name, spec, path)
         draw = self.draw(spec.get("draw", self.defaults["draw"]))
         dtype = spec.get("dtype", "int64" if draw.kind == "labels" else self.defaults["dtype"])
         if (draw.kind == "labels") != (dtype == "int64"):
@@ -141,9 +144,9 @@ class Builder:
         return Settings(merged["cases"], merged["visibility"], Tolerance(tol["rtol"], tol["atol"]),
                         merged["margin"], dims, shapes, merged["partial"])
 
-    def expression(self, text: str, path: tuple, names, static=()) -> Expression | None:
+    def expression(self, text: str, path: tuple, names, static=(), settings=None) -> Expression | None:
         try:
-            return parse_expression(text, names, static)
+            return parse_expression(text, names, static, settings)
         except ExprError as e:
             self.error(path, f"{e.message} (in {text.strip()!r})", column=e.column)
             return None
@@ -172,7 +175,7 @@ class Builder:
 
     def check_dims(self, inputs: list[Input], settings: Settings, path: tuple) -> None:
         """Every dim a random case needs must have a size or range, directly or via a shape."""
-        for inp in inputs:
+        for inp in [e for i in inputs for e in ([v for _, v in i.param if isinstance(v, Input)] if i.is_param else [i])]:
             shapes = [inp.shape]
             if isinstance(inp.shape, str):
                 if inp.shape not in settings.shapes:
@@ -188,11 +191,15 @@ class Builder:
                     self.error(path + (inp.name,), f"dim {dim!r} cannot be resolved: give it a size "
                                                    "or range in dims (defaults, node or test)")
 
-    def examples(self, specs: list[dict], names: list[str], path: tuple, grad_names) -> list[Example]:
-        out = []
+    def examples(self, specs: list[dict], inputs: list[Input], path: tuple, grad_names) -> list[Example]:
+        out, names = [], [i.name for i in inputs]
         for i, spec in enumerate(specs):
             here = path + (i,)
             given = spec["inputs"]
+            for inp in inputs:
+                if inp.name in given and isinstance(given[inp.name], dict) != inp.is_param:
+                    self.error(here + ("inputs", inp.name), f"{inp.name} is a dict of settings: give its entries"
+                               if inp.is_param else f"{inp.name} is an array: give a number or a list")
             for name in names:
                 if name not in given:
                     self.error(here + ("inputs",), f"gives no value for input {name!r}")
@@ -233,13 +240,19 @@ class Builder:
         clash = set(names) & set(attributes)
         if clash:
             self.error(path + ("attributes",), f"{sorted(clash)[0]!r} is both an input and an attribute")
-        scope = set(names) | set(attributes)
+        random = random_mask(self, name, spec, inputs, path)
+        settings = {i.name: i.keys() for i in inputs if i.is_param}
+        scope = (set(names) - set(settings)) | set(attributes) | ({MASK} if "random" in spec else set())
         reference = None
         if isinstance(spec.get("reference"), dict):
-            reference = self.python_reference(spec["reference"]["python"], path + ("reference",), names, attributes)
+            reference = self.python_reference(spec["reference"]["python"], path + ("reference",),
+                                              names + ([MASK] if "random" in spec else []), attributes)
         elif "reference" in spec:
-            reference = self.expression(spec["reference"], path + ("reference",), scope, attributes)
-        kinks = [self.expression(k, path + ("kinks", i), scope, attributes)
+            reference = self.expression(spec["reference"], path + ("reference",), scope, attributes, settings)
+        elif random or any(i.state for i in inputs):
+            self.error(path, f"a {'random node' if random else 'node with state'} needs a reference: the grader "
+                             f"computes what it expects {'given the mask' if random else 'the state to be'}")
+        kinks = [self.expression(k, path + ("kinks", i), scope, attributes, settings)
                  for i, k in enumerate(spec.get("kinks", []))]
         output = spec.get("output", {}).get("shape")
         where = path + ("convention",) if "convention" in spec else ("convention",)
@@ -248,7 +261,7 @@ class Builder:
         node = NodeType(name, file, provided, spec.get("description", ""), attributes, inputs, reference,
                         [k for k in kinks if k is not None],
                         tuple(output) if isinstance(output, list) else output, [], path, convention,
-                        self.outputs(spec, reference, path))
+                        self.outputs(spec, reference, path), random)
         node_settings = inherit(self.defaults, spec)
         if not provided:
             tests = spec["tests"] if "tests" in spec else [{}]
@@ -284,17 +297,17 @@ class Builder:
         for inp in node.inputs:
             if inp.name in overrides:
                 base_spec = self.doc.data["nodes"][node.name]["inputs"][inp.name]
-                inp = self.input(inp.name, {**base_spec, **overrides[inp.name]}, path + ("inputs", inp.name))
+                inp = self.input(inp.name, merged_spec(base_spec, overrides[inp.name]), path + ("inputs", inp.name))
             inputs.append(inp)
         settings = self.settings(merged)
         if kind == "range":
             points = {"range": spec.get("points", self.defaults["points"]["range"])}
             default_name = "numerical range"
         else:
-            points = {c: merged["points"].get(c, 0) for c in CHECKS}
+            points = self.check_points(node, inputs, merged["points"], path)
             default_name = "random cases"
         names = [i.name for i in inputs]
-        examples = self.examples(spec.get("examples", []), names, path + ("examples",), names)
+        examples = self.examples(spec.get("examples", []), inputs, path + ("examples",), names)
         if settings.cases > 0:
             self.check_dims(inputs, settings, path + ("inputs",) if "inputs" in spec else node.path + ("inputs",))
         if settings.cases == 0 and not examples:
@@ -305,6 +318,21 @@ class Builder:
         if "reference" not in self.doc.data["nodes"][node.name]:
             self.refuse_empty_checks(node, points, examples, path)
         return test
+
+    def check_points(self, node: NodeType, inputs: list[Input], given: dict[str, float], path: tuple) -> dict[str, float]:
+        """Points per check; the state check only where a param dict has state, the random
+        check only in a random node's random tests, whose numeric check needs a seed."""
+        points = {c: given.get(c, 0) for c in CHECKS}
+        if not any(i.state for i in inputs):
+            points["state"] = 0
+        random = random_test(node.random, inputs)
+        if not random:
+            points["random"] = 0
+        elif points["numeric"] > 0 and not seeded(node.random, inputs):
+            self.error(path, f"{node.name} is random here and its param dict has no seed, so finite differences "
+                             "of its forward cannot work: give the param a seed entry (and random: {seed: ...}), "
+                             "or points: {numeric: 0}")
+        return points
 
     def refuse_empty_checks(self, node: NodeType, points: dict[str, float], examples: list[Example],
                             path: tuple) -> None:

@@ -84,7 +84,7 @@ def _check_cases(inputs: list[Input], settings: Settings, examples: list[Example
 
 
 def _evaluate(run, case: dict, code_path: tuple, report, what: str, finite: bool) -> Result | None:
-    shapes = ", ".join(f"{k} {v.shape}" for k, v in case.items())
+    shapes = ", ".join(f"{k} {v.shape}" for k, v in case.items() if isinstance(v, np.ndarray))
     try:
         with np.errstate(all="ignore"):
             result = run(case)
@@ -108,6 +108,12 @@ def _misfit(inputs: list[Input], settings: Settings, example: Example) -> str | 
     """Why an example's values do not fit its inputs' dtypes, shapes and label ranges."""
     dims: dict[str, int] = {}
     for inp in inputs:
+        if inp.is_param:
+            bad = next((k for k, v in example.inputs[inp.name].items() if isinstance(v, list)
+                        and np.asarray(v, dtype=object).dtype == object), None)
+            if bad is not None:
+                return f"{inp.name}[{bad!r}] is not a rectangular list of numbers"
+            continue
         try:
             value = np.asarray(example.inputs[inp.name], dtype=np.dtype(inp.dtype))
         except (ValueError, TypeError):
@@ -120,7 +126,7 @@ def _misfit(inputs: list[Input], settings: Settings, example: Example) -> str | 
         if why:
             return f"{inp.name} {why}"
     for inp in inputs:
-        if inp.draw.kind != "labels":
+        if inp.is_param or inp.draw.kind != "labels":
             continue
         classes = inp.draw.classes
         if isinstance(classes, str):

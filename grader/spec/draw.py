@@ -53,6 +53,19 @@ def draw_values(draw: Draw, shape: tuple[int, ...], dims: dict[str, int],
     return rng.uniform(draw.a, draw.b, size=shape)
 
 
+def draw_input(inp: Input, settings: Settings, dims: dict[str, int], rng: np.random.Generator,
+               chosen: dict[str, tuple]) -> Any:
+    """One input's value: an array, or a param input's dict (drawn entries of shape [] as
+    Python numbers, as a handout's settings are)."""
+    if not inp.is_param:
+        return draw_values(inp.draw, input_shape(inp, settings, dims, rng, chosen), dims, rng)
+    settings_dict = {}
+    for key, entry in inp.param:
+        value = draw_input(entry, settings, dims, rng, chosen) if isinstance(entry, Input) else entry
+        settings_dict[key] = value.item() if isinstance(value, np.ndarray) and value.ndim == 0 else value
+    return settings_dict
+
+
 def draw_case(inputs: Sequence[Input], settings: Settings, rng: np.random.Generator,
               kinks: Iterable[Expression] = (), attributes: dict[str, Any] | None = None) -> dict[str, np.ndarray]:
     """One random case: a value per input, at least ``settings.margin`` away from every kink."""
@@ -60,8 +73,7 @@ def draw_case(inputs: Sequence[Input], settings: Settings, rng: np.random.Genera
     for _ in range(MAX_TRIES):
         dims = resolve_dims(settings, rng)
         chosen: dict[str, tuple] = {}
-        case = {inp.name: draw_values(inp.draw, input_shape(inp, settings, dims, rng, chosen), dims, rng)
-                for inp in inputs}
+        case = {inp.name: draw_input(inp, settings, dims, rng, chosen) for inp in inputs}
         if all(_clear_of(kink, case, attributes or {}, settings.margin) for kink in kinks):
             return case
     raise DrawError(f"no case away from the kinks in {MAX_TRIES} draws: widen the draw ranges "
@@ -83,17 +95,25 @@ def example_case(inputs: Sequence[Input], settings: Settings, given: dict[str, A
     """
     dims = resolve_dims(settings, rng)
     chosen: dict[str, tuple] = {}
-    arrays = {inp.name: np.asarray(given[inp.name], dtype=np.dtype(inp.dtype)) for inp in inputs}
+    arrays = {inp.name: _given_settings(inp, given[inp.name]) if inp.is_param else
+              np.asarray(given[inp.name], dtype=np.dtype(inp.dtype)) for inp in inputs}
     for inp in inputs:
-        if not isinstance(inp.shape, str):
+        if not isinstance(inp.shape, str) and not inp.is_param:
             bind_dims(inp.shape, arrays[inp.name].shape, dims, overwrite=True)
     case = {}
     for inp in inputs:
         value = arrays[inp.name]
-        if value.ndim == 0 and inp.shape != ():
+        if not inp.is_param and value.ndim == 0 and inp.shape != ():
             value = np.full(input_shape(inp, settings, dims, rng, chosen), value)
         case[inp.name] = value
     return case
+
+
+def _given_settings(inp: Input, given: dict[str, Any]) -> dict[str, Any]:
+    """An example's param dict: lists become arrays (int64 where the entry is drawn as labels)."""
+    dtypes = {k: v.dtype for k, v in inp.param if isinstance(v, Input)}
+    return {k: np.asarray(v, dtype=np.dtype(dtypes.get(k, "float64"))) if isinstance(v, list) else v
+            for k, v in given.items() if v is not None}
 
 
 def bind_dims(pattern: Sequence[int | str], shape: tuple[int, ...], dims: dict[str, int],

@@ -6,7 +6,7 @@ caller allows, numbers, the operators + - * / ** @ and comparisons, calls to reg
 (tensor arguments positional, op parameters as keywords; the ops that join several tensors
 take them as one tuple, ``concat((a, b), axis=1)``), and numpy's basic indexing,
 ``x[:, H:2 * H]``, whose bounds are whole numbers known before evaluation (numbers and
-attributes). Nothing is ever ``eval``-ed; an expression is evaluated by walking its tree and
+attributes), and a param dict's entries, ``conv_param['stride']``. Nothing is ever ``eval``-ed; an expression is evaluated by walking its tree and
 calling the engine (an index becomes the ``getitem`` op).
 """
 
@@ -89,11 +89,14 @@ def _parse(text: str) -> ast.expr:
         raise ExprError("is too deeply nested or not text") from None
 
 
-def parse_expression(text: str, names: Collection[str], static_names: Collection[str] = ()) -> Expression:
+def parse_expression(text: str, names: Collection[str], static_names: Collection[str] = (),
+                     params: Mapping[str, Collection[str]] | None = None) -> Expression:
     """Parse ``text`` allowing reads of ``names``; ``static_names`` (attributes) may also set
-    op parameters such as ``alpha=alpha``. Raises ExprError on anything not whitelisted."""
+    op parameters such as ``alpha=alpha``, and so may the entries of ``params`` (param dicts
+    by name, with their keys), read as ``bn_param['eps']``. Raises ExprError on anything not
+    whitelisted."""
     tree = _parse(text)
-    checker = _Checker(set(names), set(static_names))
+    checker = _Checker(set(names), set(static_names), params=params or {})
     _walk(checker, tree)
     return Expression(text, tree, checker.used)
 
@@ -148,11 +151,27 @@ def _unknown_name(name: str, names: Collection[str]) -> str:
 class _Checker(ast.NodeVisitor):
     """Walks a parsed expression and refuses every form outside the whitelist."""
 
-    def __init__(self, names: set[str], static_names: set[str], node_types: set[str] = frozenset()):
+    def __init__(self, names: set[str], static_names: set[str], node_types: set[str] = frozenset(),
+                 params: Mapping[str, Collection[str]] | None = None):
         self.names = names
         self.static_names = static_names
         self.node_types = node_types
+        self.params = params or {}
         self.used: set[str] = set()
+
+    def _entry(self, node: ast.expr) -> bool:
+        """Whether ``node`` reads a param dict's entry (``bn_param['eps']``); refuses other
+        reads of a param dict."""
+        if not (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id in self.params):
+            return False
+        name, key = node.value.id, node.slice
+        if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
+            raise ExprError(f"{name} is a dict of settings: read one entry by its name, {name}['key']", node.col_offset)
+        if key.value not in self.params[name]:
+            known = ", ".join(sorted(self.params[name])) or "none"
+            raise ExprError(f"{name} has no entry {key.value!r} (its entries: {known})", key.col_offset)
+        self.used.add(name)
+        return True
 
     def generic_visit(self, node: ast.AST) -> None:
         what = type(node).__name__
@@ -165,6 +184,8 @@ class _Checker(ast.NodeVisitor):
                         f"({', '.join(sorted(OPS)[:6])}, ...)", getattr(node, "col_offset", 0))
 
     def visit_Name(self, node: ast.Name) -> None:
+        if node.id in self.params:
+            raise ExprError(f"{node.id} is a dict of settings: read an entry, {node.id}['key']", node.col_offset)
         if node.id not in self.names:
             raise ExprError(_unknown_name(node.id, self.names | self.static_names), node.col_offset)
         self.used.add(node.id)
@@ -236,7 +257,10 @@ class _Checker(ast.NodeVisitor):
             self.visit(item)
 
     def visit_Subscript(self, node: ast.Subscript) -> None:
-        """Basic indexing: whole numbers, slices, None (a new axis) and ... in any mix."""
+        """Basic indexing: whole numbers, slices, None (a new axis) and ... in any mix; or a
+        param dict's entry."""
+        if self._entry(node):
+            return
         self.visit(node.value)
         items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
         ellipses = [item for item in items if isinstance(item, ast.Constant) and item.value is Ellipsis]
@@ -253,7 +277,7 @@ class _Checker(ast.NodeVisitor):
     def _whole(self, node: ast.expr) -> None:
         """A whole number known before evaluation: an int, an attribute, or + - * // of them."""
         col = getattr(node, "col_offset", 0)
-        if isinstance(node, ast.Constant) and type(node.value) is int:
+        if isinstance(node, ast.Constant) and type(node.value) is int or self._entry(node):
             return
         if isinstance(node, ast.Name) and node.id in self.static_names:
             self.used.add(node.id)
@@ -289,14 +313,15 @@ class _Checker(ast.NodeVisitor):
         if isinstance(node, ast.Name) and node.id in self.static_names:
             self.used.add(node.id)
             return
-        if isinstance(node, ast.Constant) and node.value is None:
+        if isinstance(node, ast.Constant) and node.value is None or self._entry(node):
             return
         if isinstance(node, ast.Tuple):
             for item in node.elts:
                 _number(item, f"{param} must be a tuple of numbers")
             return
-        _number(node, f"{param} must be a number, true/false, a tuple of numbers, None or an "
-                      "attribute name", allow_bool=True)
+        setting = f" or an entry of a dict of settings ({next(iter(self.params))}['key'])" if self.params else ""
+        _number(node, f"{param} must be a number, true/false, a tuple of numbers, None, an attribute "
+                      f"name{setting}", allow_bool=True)
 
 
 class _Evaluator(ast.NodeVisitor):
@@ -337,9 +362,14 @@ class _Evaluator(ast.NodeVisitor):
         if isinstance(node, ast.Name):
             value = self.env[node.id]
             return value.value.item() if isinstance(value, Var) else value
+        if isinstance(node, ast.Subscript):  # a param dict's entry
+            return self.env[node.value.id][node.slice.value]
         return ast.literal_eval(node)
 
     def visit_Subscript(self, node: ast.Subscript) -> Var:
+        if isinstance(node.value, ast.Name) and isinstance(self.env.get(node.value.id), dict):
+            value = self.env[node.value.id][node.slice.value]
+            return value if isinstance(value, Var) else Var(np.asarray(value, dtype=np.float64))
         items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
         index = tuple(self._index(item) for item in items)
         return apply("getitem", self.visit(node.value), index=index)
@@ -355,11 +385,11 @@ class _Evaluator(ast.NodeVisitor):
     def _whole(self, node: ast.expr) -> int:
         if isinstance(node, ast.Constant):
             return node.value
-        if isinstance(node, ast.Name):
-            value = self.env[node.id]
+        if isinstance(node, (ast.Name, ast.Subscript)):
+            value = self.visit(node) if isinstance(node, ast.Subscript) else self.env[node.id]
             number = np.asarray(value.value if isinstance(value, Var) else value)
             if number.ndim != 0 or number.dtype.kind not in "iuf" or not float(number).is_integer():
-                raise ValueError(f"the index {node.id} = {value!r} is not a whole number")
+                raise ValueError(f"the index {ast.unparse(node)} = {value!r} is not a whole number")
             return int(number)
         if isinstance(node, ast.UnaryOp):
             value = self._whole(node.operand)

@@ -47,7 +47,7 @@ class GraphBuilder:
                                            f"({', '.join(wiring)})")
         merged = self.b.merged(spec)
         settings = self.b.settings(merged)
-        examples = self.b.examples(spec.get("examples", []), input_names, path + ("examples",),
+        examples = self.b.examples(spec.get("examples", []), inputs, path + ("examples",),
                                  set(input_names) | set(wiring))
         if settings.cases > 0:
             self.b.check_dims(inputs, settings, path + ("inputs",))
@@ -71,9 +71,9 @@ class GraphBuilder:
             elif types[name].reference is None:
                 self.b.error(path + ("random", "types", i), f"{name} has no reference, so the grader "
                                                           "cannot compute this graph's expected values")
-            elif any(inp.dtype != "float64" for inp in types[name].inputs):
-                self.b.error(path + ("random", "types", i), f"{name} takes integer inputs, which a "
-                                                          "random graph cannot wire")
+            elif any(inp.dtype != "float64" for inp in types[name].inputs) or types[name].random:
+                what = "is random" if types[name].random else "takes inputs other than float arrays"
+                self.b.error(path + ("random", "types", i), f"{name} {what}, which a random graph cannot wire")
         span = lambda v, default: tuple(v) if isinstance(v, list) else (v, v) if v is not None else default
         nodes, leaves = span(r.get("nodes"), (5, 20)), span(r.get("leaves"), (1, 3))
         for key, (lo, hi) in (("nodes", nodes), ("leaves", leaves)):
@@ -102,6 +102,10 @@ class GraphBuilder:
         if node_type.outputs:
             self.b.error(path, f"{parsed.type} has several outputs ({', '.join(node_type.outputs)}); "
                                "a graph wires nodes of one output")
+            return None
+        if node_type.random or any(i.is_param for i in node_type.inputs):
+            self.b.error(path, f"{parsed.type} takes a dict of settings{' and is random' if node_type.random else ''}; "
+                               "a graph wires nodes of arrays alone")
             return None
         if len(parsed.args) != len(node_type.inputs):
             wanted = ", ".join(i.name for i in node_type.inputs)

@@ -16,7 +16,7 @@ from grader.spec.expr import Expression
 from grader.spec.pyref import PythonReference
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
-CHECKS = ("forward", "backward", "numeric", "no_mutation", "independence")
+CHECKS = ("forward", "backward", "numeric", "no_mutation", "independence", "state", "random")
 
 BUILTIN_DEFAULTS: dict[str, Any] = {
     "cases": 5,
@@ -24,7 +24,7 @@ BUILTIN_DEFAULTS: dict[str, Any] = {
     "tolerance": {"rtol": 1e-6, "atol": 1e-8},
     "margin": 1e-2,
     "points": {"forward": 1, "backward": 2, "numeric": 1, "no_mutation": 0.5,
-               "independence": 0.5, "range": 1, "graph": 2},
+               "independence": 0.5, "state": 1, "random": 1, "range": 1, "graph": 2},
     "partial": True,
     "draw": "normal",
     "dtype": "float64",
@@ -47,13 +47,46 @@ class Draw:
 
 @dataclass(frozen=True)
 class Input:
-    """One argument of forward (or one leaf of a graph)."""
+    """One argument of forward (or one leaf of a graph). A param input (``bn_param``) is a
+    dict of settings: each entry a fixed value, or an Input drawn like one (shape ``[D]``, or
+    ``[]`` for a number); ``state`` names the entries the node updates in place."""
 
     name: str
     shape: tuple[int | str, ...] | str  # dims, or the name of a shape variable
     dtype: str
     draw: Draw
     graded: bool
+    param: tuple[tuple[str, Any], ...] | None = None  # a param dict's entries: (key, value or Input)
+    state: tuple[str, ...] = ()
+
+    @property
+    def is_param(self) -> bool:
+        return self.param is not None
+
+    def keys(self) -> set[str]:
+        """The entries a param dict may hold: its settings and its state."""
+        return {k for k, _ in self.param or ()} | set(self.state)
+
+
+@dataclass(frozen=True)
+class RandomMask:
+    """A random node (dropout): its output keeps each entry of ``input`` with the probability
+    in ``param[keep]`` (or drops it with ``param[drop]``) and zeroes the rest; ``param[seed]``
+    fixes the mask. It is random only when the param's entries match ``when``."""
+
+    input: str
+    param: str
+    keep: str | None
+    drop: str | None
+    seed: str | None
+    when: tuple[tuple[str, Any], ...] = ()
+
+    def applies(self, settings: dict[str, Any]) -> bool:
+        """Whether a case with these param entries is random."""
+        return all(settings.get(k) == v for k, v in self.when)
+
+    def keep_probability(self, settings: dict[str, Any]) -> float:
+        return float(settings[self.keep]) if self.keep else 1.0 - float(settings[self.drop])
 
 
 @dataclass(frozen=True)
@@ -121,6 +154,7 @@ class NodeType:
     path: tuple = ()
     convention: Convention = Convention()  # how students write it (a class, unless the spec says)
     outputs: tuple[str, ...] = ()  # names of several outputs (an LSTM step's next_h, next_c); () for one
+    random: RandomMask | None = None  # a dropout-like node, whose mask is read off its output
 
 
 @dataclass

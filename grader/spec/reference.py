@@ -8,13 +8,14 @@ A node type without a reference has only what its examples say (``example_result
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 import numpy as np
 
 from grader.engine import Var, apply, backward
 from grader.spec.model import Example, GraphTest, NodeType
+from grader.spec.params import MASK, copy_settings
 
 
 class NodeFailure(Exception):
@@ -28,19 +29,45 @@ class NodeFailure(Exception):
 
 @dataclass
 class Result:
-    """The output value and the gradient of every named Var (inputs, and graph nodes)."""
+    """The output value and the gradient of every named Var (inputs, and graph nodes), and
+    what a node left in its param dicts."""
 
     output: np.ndarray | None  # None only where an example gives no output
     values: dict[str, np.ndarray]
     grads: dict[str, np.ndarray]
+    settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def is_random(node: NodeType, inputs: Mapping[str, Any]) -> bool:
+    """Whether a case of ``node`` is random: its output carries a mask (dropout in train mode)."""
+    return node.random is not None and node.random.applies(inputs.get(node.random.param, {}))
+
+
+def reference_env(node: NodeType, attributes: Mapping[str, Any], inputs: Mapping[str, Any],
+                  mask: np.ndarray | None = None) -> dict[str, Any]:
+    """What a node's reference is evaluated on: Vars of the arrays, a copy of each param
+    dict (the reference may update it), the attributes, and a random node's mask (ones when
+    none is given; None in a case that is not random)."""
+    env: dict[str, Any] = dict(attributes)
+    for inp in node.inputs:
+        value = inputs[inp.name]
+        env[inp.name] = copy_settings(value) if inp.is_param else Var(value, name=inp.name)
+    if node.random is not None:
+        if is_random(node, inputs):
+            env[MASK] = Var(np.ones(np.shape(inputs[node.random.input])) if mask is None else mask, name=MASK)
+        else:
+            env[MASK] = None
+    return env
 
 
 def node_result(node: NodeType, attributes: Mapping[str, Any], inputs: Mapping[str, Any],
-                grad_output: Any = None) -> Result:
+                grad_output: Any = None, mask: np.ndarray | None = None) -> Result:
     """Forward and backward of ``node`` through its reference; ``grad_output`` defaults to ones.
-    A node with several outputs has a list of them, and takes a list of upstream gradients."""
-    leaves = {i.name: Var(inputs[i.name], name=i.name) for i in node.inputs}
-    out = node.reference.evaluate({**attributes, **leaves})
+    A node with several outputs has a list of them, and takes a list of upstream gradients.
+    A random node's reference gets ``mask``, the mask its output carries."""
+    env = reference_env(node, attributes, inputs, mask)
+    leaves = {i.name: env[i.name] for i in node.inputs if not i.is_param}
+    out = node.reference.evaluate(env)
     outs = list(out) if isinstance(out, tuple) else [out]
     wanted = len(node.outputs) or 1
     if len(outs) != wanted:
@@ -56,8 +83,10 @@ def node_result(node: NodeType, attributes: Mapping[str, Any], inputs: Mapping[s
             total = term if total is None else total + term
         grads = backward(total)
     output = outs[0].value if wanted == 1 else [o.value for o in outs]
+    settings = {i.name: {k: np.asarray(v.value) if isinstance(v, Var) else v for k, v in env[i.name].items()}
+                for i in node.inputs if i.is_param}
     return Result(output, {k: v.value for k, v in leaves.items()},
-                  {k: _grad(grads, v) for k, v in leaves.items() if not _is_integer(v)})
+                  {k: _grad(grads, v) for k, v in leaves.items() if not _is_integer(v)}, settings)
 
 
 def example_result(example: Example | None, inputs: dict[str, np.ndarray], shape: tuple) -> Result | None:

@@ -167,3 +167,29 @@ def test_new_ops_by_name():
     np.testing.assert_allclose(value("broadcast_to(log1p(x[1]), shape=(3, 2))", x=x),
                                np.broadcast_to(np.log1p(x[1]), (3, 2)))
     np.testing.assert_allclose(value("take(x, i)", x=x, i=np.array([1, 1, 0])), x[[1, 1, 0]])
+
+
+def test_a_param_dicts_entries_are_numbers_op_parameters_and_index_bounds():
+    x = np.arange(12.0).reshape(3, 4)
+    conv = {"stride": 2, "pad": 1, "scale": 0.5}
+    params = {"conv_param": {"stride", "pad", "scale"}}
+    env = {"x": Var(x), "conv_param": conv}
+    assert np.allclose(parse_expression("x * conv_param['scale']", ["x"], (), params).evaluate(env).value, x * 0.5)
+    assert np.allclose(parse_expression("x[:, ::conv_param['stride']]", ["x"], (), params).evaluate(env).value, x[:, ::2])
+    x4 = np.random.default_rng(0).normal(size=(1, 1, 4, 4))
+    w = np.random.default_rng(1).normal(size=(1, 1, 3, 3))
+    out = parse_expression("conv2d(x, w, stride=conv_param['stride'], pad=conv_param['pad'])", ["x", "w"], (),
+                           params).evaluate({"x": Var(x4), "w": Var(w), "conv_param": conv}).value
+    assert out.shape == (1, 1, 2, 2)
+
+
+@pytest.mark.parametrize("text, says", [
+    ("x * conv_param", "conv_param is a dict of settings: read an entry, conv_param['key']"),
+    ("x * conv_param['strid']", "conv_param has no entry 'strid' (its entries: pad, stride)"),
+    ("x * conv_param[0]", "read one entry by its name, conv_param['key']"),
+    ("sum(x, axis=conv_param)", "or an entry of a dict of settings (conv_param['key'])"),
+])
+def test_a_param_dict_is_read_only_by_its_entries(text, says):
+    with pytest.raises(ExprError) as e:
+        parse_expression(text, ["x"], (), {"conv_param": {"stride", "pad"}})
+    assert says in e.value.message
