@@ -3,7 +3,9 @@
 Per case: forward against the reference; backward against the reference VJP for a random
 upstream gradient; backward against central differences of the student's own forward
 (``numeric``); inputs and grad_output left unmodified; and two instances used at once (both
-forwards, then both backwards). Range tests compare outputs and gradients at large inputs
+forwards, then both backwards); what forward left in a dict of settings (``state``,
+``statecheck``); a random node's mask (``random``, ``randomcheck``: its expected values wait
+for the mask read off the student's output). Range tests compare outputs and gradients at large inputs
 too (``rangecheck``). A node without a reference is compared with its examples' outputs and
 gradients; its random cases have nothing to compare with, so forward and backward do not
 count them (unless they give NaN or inf).
