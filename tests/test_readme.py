@@ -102,6 +102,27 @@ def expect_a_regraded_class(proc, repo):
     assert "re-teach" in (repo / "regrade" / "summary.md").read_text()
 
 
+def expect_a_class_regraded_on_a_cluster(proc, repo):
+    assert proc.returncode == 0, proc.stderr
+    rows = list(csv.DictReader(open(repo / "regrade-cluster" / "grades.csv")))
+    assert [(r["students"], r["status"]) for r in rows] == [("Ada Lovelace", "graded"), ("Alan Turing", "graded")]
+    assert float(rows[0]["score"]) == float(rows[0]["max_score"]) > float(rows[1]["score"])
+
+
+@pytest.fixture
+def scheduler_on_8786():
+    """A dask cluster whose scheduler listens where the guide's command says (port 8786)."""
+    distributed = pytest.importorskip("distributed")
+    import socket
+
+    with socket.socket() as s:
+        if s.connect_ex(("127.0.0.1", 8786)) == 0:
+            pytest.skip("port 8786 is taken here")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, scheduler_port=8786, dashboard_address=None,
+                                  silence_logs=50) as cluster:
+        yield cluster
+
+
 CHECKS = {
     "grade validate assignments/<id>": ("", expect_valid),
     "grade run assignments/<id> solutions/<id> --results /tmp/results.json": ("", expect_full_marks),
@@ -109,6 +130,8 @@ CHECKS = {
     "grade check": ("student_template/<id>", expect_the_template_to_fail_as_not_implemented),
     "grade autograder assignments/<id> -o autograder.zip": ("", expect_a_gradescope_zip),
     "grade batch assignments/<id> export.zip --out regrade/": ("", expect_a_regraded_class),
+    "grade batch assignments/<id> export.zip --out regrade-cluster/ --scheduler tcp://127.0.0.1:8786":
+        ("", expect_a_class_regraded_on_a_cluster),
 }
 
 
@@ -132,8 +155,10 @@ def gradescope_export(repo: Path) -> None:
 
 
 @pytest.mark.parametrize("command", sorted(CHECKS))
-def test_the_instructor_guide_command_does_what_it_says(command, repo):
+def test_the_instructor_guide_command_does_what_it_says(command, repo, request):
     folder, expect = CHECKS[command]
+    if "--scheduler" in command:
+        request.getfixturevalue("scheduler_on_8786")
     if "export.zip" in command:
         gradescope_export(repo)
     saved = Path("/tmp/results.json")

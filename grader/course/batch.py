@@ -30,6 +30,7 @@ import yaml
 from grader.errors import GraderError, GraderFault
 from grader.report.gradescope import json_number
 from grader.report.text import printable
+from grader.course.gradeone import grade_one
 
 MAX_EXPORT_BYTES = 2 << 30
 
@@ -108,31 +109,15 @@ def _from_export(metadata: Path) -> list[Entry]:
     return entries
 
 
-def _grade_one(assignment: str, folder: str, results_path: str) -> dict:
-    """Grade one submission (in a pool process) and write its results.json. When the grader
-    itself fails, the file says so and the row becomes an ``error``, never a 0."""
-    from grader.grading.grade import grade_submission
-    from grader.report.gradescope import write_grader_fault, write_results
-
-    started = time.monotonic()
-    try:
-        results = grade_submission(assignment, folder, hide=[Path(results_path).parent])
-        data = write_results(results, results_path)
-    except GraderFault as e:
-        data = write_grader_fault(results_path, e.cause)
-    except Exception as e:  # a bug of ours: one broken submission never stops the others
-        data = write_grader_fault(results_path, f"internal error: {type(e).__name__}: {e}")
-    return {"data": data, "seconds": time.monotonic() - started}
-
-
 def run_batch(assignment: str | Path, submissions: str | Path, out: str | Path, *, jobs: int | None = None,
-              force: bool = False, only: str | None = None,
+              force: bool = False, only: str | None = None, scheduler: str | None = None,
               progress: Callable[[int, int, str], None] | None = None,
               say: Callable[[str], None] | None = None) -> Batch:
     """Grade every submission in ``submissions`` into ``out``; see the module docstring.
 
     First a self-check (``selfcheck``): if the grader does not work here, GraderFault is
-    raised before anyone is graded. ``say`` gets its one-line account."""
+    raised before anyone is graded. ``say`` gets its one-line account. With ``scheduler``,
+    the submissions are graded on that dask cluster (``cluster``) instead of here."""
     from grader.grading.fingerprint import fingerprint
     from grader.report.gradescope import write_grader_fault
     from grader.grading.selfcheck import self_check
@@ -160,7 +145,11 @@ def run_batch(assignment: str | Path, submissions: str | Path, out: str | Path, 
             fault = e
             for entry in todo:
                 data[entry.name] = write_grader_fault(out / entry.name / "results.json", e.cause)
-        if fault is None:
+        if fault is None and scheduler:
+            from grader.course.cluster import grade_on_cluster
+
+            data.update(grade_on_cluster(scheduler, assignment_obj.root, assignment_obj.files, todo, out, progress))
+        elif fault is None:
             data.update(_grade_all(str(assignment), todo, out, jobs, progress))
         for entry in entries:
             if entry.name not in data:
@@ -181,7 +170,7 @@ def _grade_all(assignment: str, todo: list[Entry], out: Path, jobs: int | None,
 
     data: dict[str, dict] = {}
     with ProcessPoolExecutor(max_workers=max(1, jobs or os.cpu_count() or 1)) as pool:
-        futures = {pool.submit(_grade_one, assignment, str(e.folder), str(out / e.name / "results.json")): e
+        futures = {pool.submit(grade_one, assignment, str(e.folder), str(out / e.name / "results.json")): e
                    for e in todo}
         for count, future in enumerate(as_completed(futures), start=1):
             entry = futures[future]
