@@ -4,7 +4,7 @@ SUBMISSIONS is a folder with one sub-folder per submission, or a Gradescope "Exp
 Submissions" folder or zip (``submission_metadata.yml`` beside ``submission_<id>/``
 folders, whose names and emails go into the CSV). Each submission is graded in its own
 process (``--jobs`` at a time), its ``results.json`` written to ``OUT/<submission>/``;
-then ``OUT/grades.csv`` and ``OUT/summary.md`` are written from all of them. A hanging or
+then ``OUT/grades.csv``, ``OUT/summary.md`` and ``OUT/report.html`` are written from all of them. A hanging or
 crashing submission costs its own time limit and nothing more. Before anyone is graded, a
 self-check proves the grader works here. A result already there is kept (unless
 ``force``) only when it was graded from the same spec, grader and files; a submission
@@ -124,6 +124,7 @@ def run_batch(assignment: str | Path, submissions: str | Path, out: str | Path, 
     from grader.spec import load_assignment
     from grader.grading.submission import find_files
     from grader.report.summary import summarize
+    from grader.report.classreport import class_report
 
     started = time.monotonic()
     assignment_obj, _ = load_assignment(assignment)  # a bad spec stops here, before any grading
@@ -157,6 +158,7 @@ def run_batch(assignment: str | Path, submissions: str | Path, out: str | Path, 
     rows = _write_csv(out / "grades.csv", entries, data)
     summary = summarize(assignment_obj.id, rows, data)
     (out / "summary.md").write_text(summary, encoding="utf-8")
+    (out / "report.html").write_text(class_report(assignment_obj.id, rows, data), encoding="utf-8")
     if fault is not None:
         raise fault
     errors = [row["submission"] for row in rows if row["status"] == "error"]

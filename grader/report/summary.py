@@ -21,7 +21,7 @@ def _quartiles(values: list[float]) -> tuple[float, float, float]:
     return q[0], q[1], q[2]
 
 
-def _diagnosis(output: str) -> str:
+def diagnosis(output: str) -> str:
     """The gist of a test's output: the first problem, without counts, cases or numbers."""
     first = output.splitlines()[0] if output else ""
     if re.match(r"^\d+ of \d+ cases failed\.$", first) and len(output.splitlines()) > 1:
@@ -69,7 +69,7 @@ def summarize(assignment: str, rows: list[dict[str, Any]], data: dict[str, dict]
             passed[t["name"]] += ok
             if not ok and t.get("tags"):
                 node = t["tags"][0] if t["tags"][0] != "graph" else "graph " + t["tags"][1]
-                diagnoses.setdefault(node, Counter())[_diagnosis(t.get("output", ""))] += 1
+                diagnoses.setdefault(node, Counter())[diagnosis(t.get("output", ""))] += 1
     if seen:
         lines += ["Pass rate per test (lowest first):", "", "| test | passed |", "|---|---|"]
         for name in sorted(seen, key=lambda n: (passed[n] / seen[n], n)):
