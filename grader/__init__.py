@@ -6,7 +6,8 @@ autodiff engine), ``spec`` (assignment files, their schema and meaning), ``sandb
 (grading a submission), ``authoring`` (validating specs, student templates), ``course``
 (a class, the Gradescope zip) and ``cli`` (the thin command-line layer).
 
-For notebooks: ``print(grader.check("path/to/my/folder"))``.
+For notebooks: ``grader.check("path/to/my/folder")`` displays as a table per node (and
+``print`` of it gives the terminal report).
 """
 
 __version__ = "0.1.0"

@@ -75,6 +75,12 @@ class Results:
 
         return render(self, color=False)
 
+    def _repr_html_(self) -> str:
+        """How a notebook displays the results: a table per node (``notebook``)."""
+        from grader.report.notebook import render_html
+
+        return render_html(self)
+
 
 def score_for(points: float, passed: int, total: int, partial: bool) -> float:
     """Points earned: a fraction of them per passing case when partial credit is allowed."""

@@ -23,14 +23,14 @@ def use_color(stream: IO) -> bool:
 PRINTED_LINES = 8  # of a failing test's own printed output, in the terminal
 
 
-def _points(x: float) -> str:
+def points(x: float) -> str:
     return f"{x:g}"
 
 
 def render(results: Results, *, color: bool) -> str:
     results = results.printable()
     paint = (lambda code, text: f"{code}{text}{RESET}") if color else (lambda code, text: text)
-    lines = [paint(BOLD, f"{results.assignment}: {_points(results.score)} / {_points(results.max_score)} points")]
+    lines = [paint(BOLD, f"{results.assignment}: {points(results.score)} / {points(results.max_score)} points")]
     if results.output:
         lines += ["", *results.output.splitlines()]
     for key, tests in groupby(results.tests, key=lambda t: t.node or "graphs"):
@@ -39,7 +39,7 @@ def render(results: Results, *, color: bool) -> str:
             lines += _group(group, list(items), paint)
     passed = sum(t.passed for t in results.tests)
     lines += ["", f"{passed} of {len(results.tests)} tests passed. "
-                  f"Total: {_points(results.score)} / {_points(results.max_score)}"]
+                  f"Total: {points(results.score)} / {points(results.max_score)}"]
     for note in results.notes:
         lines.append(paint(DIM, f"Note: {note}"))
     if results.extra.get("not_available"):
@@ -54,7 +54,7 @@ def _group(name: str, tests: list[TestResult], paint) -> list[str]:
     ok = all(t.passed for t in tests)
     mark = paint(GREEN, "✓") if ok else paint(RED, "✗")
     label = name if len(name) <= 56 else name[:53] + "..."
-    lines = [f"  {mark} {label:<58} {_points(score):>6} / {_points(total)}"]
+    lines = [f"  {mark} {label:<58} {points(score):>6} / {points(total)}"]
     failed = [t for t in tests if not t.passed]
     if len(failed) > 1 and len({t.output for t in failed}) == 1:  # one cause, said once
         first, *rest = failed[0].output.splitlines() or ["failed"]
@@ -63,7 +63,7 @@ def _group(name: str, tests: list[TestResult], paint) -> list[str]:
         for t in failed:
             check = t.check if t.check != "graph" else None
             first, *rest = t.output.splitlines() or ["failed"]
-            prefix = f"{_check_label(t)}: " if check else ""
+            prefix = f"{check_label(t)}: " if check else ""
             lines.append("      " + prefix + first)
             lines += ["        " + r for r in rest]
     printed = "\n".join(t.printed for t in tests if t.printed).splitlines() if failed else []
@@ -75,5 +75,5 @@ def _group(name: str, tests: list[TestResult], paint) -> list[str]:
     return lines
 
 
-def _check_label(t: TestResult) -> str:
+def check_label(t: TestResult) -> str:
     return t.name.rsplit("(", 1)[-1].rstrip(")") if "(" in t.name else (t.check or "")
