@@ -119,7 +119,8 @@ def _misfit(inputs: list[Input], settings: Settings, example: Example) -> str | 
             value = np.asarray(given, dtype=np.dtype(inp.dtype))
             raw = np.asarray(given, dtype=float)
         except (ValueError, TypeError):
-            return f"{inp.name} is not a number or a rectangular list of numbers"
+            return (f"{inp.name} is not true, false or a rectangular list of them" if inp.dtype == "bool"
+                    else f"{inp.name} is not a number or a rectangular list of numbers")
         flags = np.asarray(given).dtype == bool
         if inp.dtype == "bool" and not np.isin(raw, (0.0, 1.0)).all():
             return f"{inp.name} is a boolean mask: give true or false (or 1 and 0)"
