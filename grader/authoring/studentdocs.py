@@ -130,9 +130,13 @@ def _rules(nodes: list[NodeType]) -> str:
 
 
 def _settings_rules(nodes: list[NodeType]) -> str:
-    """Rules for dicts of settings and random nodes, when the assignment has them."""
+    """Rules for dicts of settings, boolean masks and random nodes, when the assignment has them."""
     settings = [i for n in nodes for i in n.inputs if i.is_param]
     rules = []
+    masks = sorted({f"`{i.name}`" for n in nodes for i in n.inputs if i.dtype == "bool"})
+    if masks:
+        rules.append(f"- A boolean mask ({', '.join(masks)}) is a numpy array of dtype bool (True where an entry "
+                     "counts) and gets no gradient.")
     if settings:
         state = sorted({f"`{i.name}['{k}']`" for i in settings for k in i.state})
         rules.append("- A dict of settings (" + ", ".join(sorted({f"`{i.name}`" for i in settings})) + ") is passed "
@@ -159,10 +163,7 @@ def _shape(inp: Input) -> str:
         entries = [f"`{k}` {_setting(v)}" for k, v in inp.param]
         entries += [f"`{k}` (state)" for k in inp.state if k not in dict(inp.param)]
         return f"(a dict: {', '.join(entries)})" if entries else "(a dict)"
-    if inp.dtype == "int64":
-        what = "integer labels"
-    else:
-        what = "float64"
+    what = {"int64": "integer labels", "bool": "boolean mask"}.get(inp.dtype, "float64")
     if isinstance(inp.shape, str):
         return f"({what}, any shape)"
     if not inp.shape:
@@ -176,4 +177,6 @@ def _setting(value) -> str:
         return repr(value) if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else str(value)
     if value.dtype == "int64":
         return "a whole number"
+    if value.dtype == "bool" and value.shape == ():
+        return "true or false"
     return "a number" if value.shape == () else _shape(value)[1:-1].replace("float64, ", "an array of ")

@@ -20,7 +20,7 @@ import numpy as np
 
 from grader.grading import nodecalls, numeric, randomcheck, statecheck
 from grader.grading.agreement import agreement
-from grader.grading.diagnose import compare, fmt
+from grader.grading.diagnose import compare, fmt, gradients_summary, shared_state_hint
 from grader.spec.draw import bind_dims, draw_case, example_case
 from grader.grading.outcome import NotCompared, Outcome, error_text
 from grader.grading.rangecheck import judge_range
@@ -42,6 +42,7 @@ class Case:
     grad_output: np.ndarray | None = None
     expected: Result | None = None   # from the reference, or from the example (output may be None)
     ignores_upstream: Result | None = None
+    ignores_output: dict[str, Result] = field(default_factory=dict)  # several outputs: one's upstream left out
     replies: dict[str, Any] = field(default_factory=dict)
     example: Example | None = None
     random: bool = False               # a random node's random case: expected once its mask is known
@@ -134,6 +135,9 @@ class NodeTestRun:
                 continue  # the reference needs the mask the student's forward draws: see _settle
             case.expected = node_result(self.node, self.test.attributes, case.inputs, case.grad_output)
             case.ignores_upstream = node_result(self.node, self.test.attributes, case.inputs)
+            for k, name in enumerate(self.node.outputs):  # a backward that leaves out one output's upstream
+                upstream = [np.zeros_like(g) if j == k else g for j, g in enumerate(case.grad_output)]
+                case.ignores_output[name] = node_result(self.node, self.test.attributes, case.inputs, upstream)
 
     def main_program(self) -> list[dict]:
         """Per case: one instance's forward then backward; the finite-difference forwards;
@@ -272,14 +276,11 @@ class NodeTestRun:
             if case.ignores_upstream is not None:
                 alternatives["it ignores grad_output (multiply by the upstream gradient)"] = \
                     case.ignores_upstream.grads[inp.name]
+            for name, result in case.ignores_output.items():
+                alternatives[f"it leaves out d{name}, the upstream gradient of {name}"] = result.grads[inp.name]
             problem = self._compare(g, expected.grads[inp.name], what, case, alternatives)
             (wrong if problem else right).append(problem or what)
-        if not wrong:
-            return None
-        text = "; ".join(wrong)
-        if right:
-            text += f" ({' and '.join(right)} {'is' if len(right) == 1 else 'are'} right)"
-        return text
+        return gradients_summary(wrong, right) if wrong else None
 
     def check_numeric(self, case: Case, i: int) -> str | None:
         problem = self._failed(case, "new", "forward", "backward", "many")
@@ -354,16 +355,17 @@ class NodeTestRun:
                 continue  # the other case fails alone; its own checks say why
             for reply in (pair[0], pair[1], fwd2, bwd2):
                 if "error" in reply:
-                    return (f"with two {self.node.name} instances alive, {error_text(reply['error'])}; "
-                            "one instance alone works: keep state on self, not on the class")
+                    alive, keep = shared_state_hint(self.node.convention.kind, self.node.convention.call("forward"),
+                                                    self.node.name)
+                    return f"with {alive}, {error_text(reply['error'])}; one alone works: {keep}"
             outs = zip(*(o if isinstance(o, list) else [o] for o in (fwd1["ok"]["out"], fwd2["ok"]["out"])))
             same = all(_close(a, b, tol) for a, b in outs) and all(
                 (a is None and b is None) or (a is not None and b is not None and _close(a, b, tol))
                 for a, b in zip(bwd1["ok"]["grads"], bwd2["ok"]["grads"]))
             if not same:
-                return (f"with two {self.node.name} instances alive (both forwards, then both backwards), "
-                        "a backward used the other instance's forward: keep what backward needs on self, "
-                        "not on the class or in globals")
+                alive, keep = shared_state_hint(self.node.convention.kind, self.node.convention.call("forward"),
+                                                self.node.name)
+                return f"with {alive} (both forwards, then both backwards), a backward used the other forward's values: {keep}"
         return None
 
     def check_range(self, case: Case) -> str | None:

@@ -2,9 +2,11 @@
 
 ``compare`` answers None when an array is right; otherwise it names the first thing wrong,
 most specific first: the shape (with a hint when an axis should have been summed over or
-the array is transposed), NaN or inf, a constant factor (2, ½, -1, N, 1/N...), a transpose,
-errors only where an input is <= 0 (or > 0), a known mistake given as an alternative
-("ignores grad_output"), and otherwise where and by how much it is off.
+the array is transposed), NaN or inf, a constant factor (2, ½, -1, N, 1/N, N over a mask's
+count...), a transpose, errors only where an input is <= 0 (or > 0) or a mask is False (or
+True), only in rows an integer input repeats, or everywhere but the last step of an axis, a
+known mistake given as an alternative ("ignores grad_output"), and otherwise where and by
+how much it is off.
 """
 
 from __future__ import annotations
@@ -61,10 +63,33 @@ def compare(got: np.ndarray, want: np.ndarray, *, what: str, rtol: float, atol: 
     if allclose(got, want, rtol, atol):
         return None
     return (_alternative(got, want, what, rtol, atol, alternatives)
-            or _factor(got, want, what, rtol, atol, factors)
+            or _factor(got, want, what, rtol, atol, factors, inputs)
             or _transposed(got, want, what, rtol, atol)
             or _sign_region(got, want, what, rtol, atol, inputs)
+            or _repeated_rows(got, want, what, rtol, atol, inputs)
+            or _last_only(got, want, what, rtol, atol)
             or _generic(got, want, what, rtol, atol))
+
+
+def gradients_summary(wrong: list[str], right: list[str]) -> str:
+    """The wrong gradients' diagnoses in one line (a known mistake behind them all said once),
+    then which gradients are right."""
+    shared = {w.partition(" is wrong: ")[2] for w in wrong}
+    if len(wrong) > 1 and len(shared) == 1 and shared != {""}:
+        text = f"{' and '.join(w.partition(' is wrong: ')[0] for w in wrong)} are wrong: {shared.pop()}"
+    else:
+        text = "; ".join(wrong)
+    if right:
+        text += f" ({' and '.join(right)} {'is' if len(right) == 1 else 'are'} right)"
+    return text
+
+
+def shared_state_hint(kind: str, forward: str, node: str) -> tuple[str, str]:
+    """Two uses at once in the student's own terms (instances of a class, calls of a function
+    pair), and where what backward needs belongs."""
+    if kind in ("functions", "static", "loss"):
+        return f"two calls of {forward} in flight", "keep what backward needs in the cache, not in module-level variables"
+    return f"two {node} instances alive", "keep state on self, not on the class or in globals"
 
 
 def shape_message(got: np.ndarray, want: np.ndarray, what: str) -> str:
@@ -90,20 +115,29 @@ def shape_message(got: np.ndarray, want: np.ndarray, what: str) -> str:
     return message
 
 
-def _factor(got, want, what, rtol, atol, factors) -> str | None:
+def _factor(got, want, what, rtol, atol, factors, inputs={}) -> str | None:
     denom = float(np.sum(want * want))
     if denom == 0:
         return None
     scale = float(np.sum(got * want)) / denom
     if not allclose(got, scale * want, max(rtol, 1e-6), atol):
         return None
-    candidates = {}
+    dims = {}
     for name, value in factors.items():  # the case's dims first: "N times" says more than "5 ×"
         if value not in (0, 1, 2, 4):  # a dim of 2 or 4 would be confused with a factor 2 or 4
-            candidates[name] = float(value)
-            candidates[f"1/{name}"] = 1.0 / value
-    for name, value in {"-1": -1.0, "2": 2.0, "½": 0.5, "-2": -2.0, "-½": -0.5, "4": 4.0, "¼": 0.25}.items():
-        candidates.setdefault(name, value)
+            dims[name] = float(value)
+            dims[f"1/{name}"] = 1.0 / value
+    numbers = {"-1": -1.0, "2": 2.0, "½": 0.5, "-2": -2.0, "-½": -0.5, "4": 4.0, "¼": 0.25}
+    named = _named_factor(scale, what, dims, factors) or _count_factor(scale, what, factors, inputs) \
+        or _named_factor(scale, what, numbers, factors)
+    if named:
+        return named
+    if abs(scale) > 1e-12 and got.size > 1:
+        return f"{what} is off by a constant factor of {scale:.4g}"
+    return None
+
+
+def _named_factor(scale, what, candidates, factors) -> str | None:
     for name, value in candidates.items():
         if np.isclose(scale, value, rtol=1e-6):
             if value == -1.0:
@@ -114,8 +148,24 @@ def _factor(got, want, what, rtol, atol, factors) -> str | None:
             if name in factors:
                 return f"{what} is {name} = {value:g} times the right value: did you forget to divide by {name}?"
             return f"{what} is {name} × the right value"
-    if abs(scale) > 1e-12 and got.size > 1:
-        return f"{what} is off by a constant factor of {scale:.4g}"
+    return None
+
+
+def _count_factor(scale, what, factors, inputs) -> str | None:
+    """A masked mean taken over the mask's True entries where a dim was meant (or the other
+    way round): the scale is dim / count or count / dim."""
+    for name, mask in inputs.items():
+        mask = np.asarray(mask)
+        count = int(mask.sum()) if mask.dtype == bool else 0
+        for dim, value in factors.items() if count > 0 else ():
+            if count == value:
+                continue
+            if np.isclose(scale, value / count, rtol=1e-6):
+                return (f"{what} is {dim}/{count} × the right value, with {count} the number of True entries of "
+                        f"{name}: divide by {dim} ({value:g}), not by that count")
+            if np.isclose(scale, count / value, rtol=1e-6):
+                return (f"{what} is {count}/{dim} × the right value, with {count} the number of True entries of "
+                        f"{name}: divide by that count, not by {dim} ({value:g})")
     return None
 
 
@@ -134,14 +184,57 @@ def _alternative(got, want, what, rtol, atol, alternatives) -> str | None:
 
 
 def _sign_region(got, want, what, rtol, atol, inputs) -> str | None:
+    """Wrong only where a float input (of the same shape) is <= 0 or > 0, or where a
+    boolean mask (of the same shape, or of its leading axes) is False or True."""
     wrong = ~np.isclose(got, want, rtol=rtol, atol=atol)
-    for name, x in inputs.items():
+    masks_first = sorted(inputs.items(), key=lambda item: np.asarray(item[1]).dtype != bool)  # a mask says more
+    for name, x in masks_first:
         x = np.asarray(x)
-        if x.shape != got.shape or x.dtype.kind != "f" or got.ndim == 0:
+        if got.ndim == 0 or not wrong.any():
             continue
-        for region, mask in ((f"{name} <= 0", x <= 0), (f"{name} > 0", x > 0)):
-            if mask.any() and (~mask).any() and wrong.any() and np.all(mask[wrong]):
-                return f"{what} is wrong only where {region}: check that branch"
+        if x.dtype.kind == "f" and x.shape == got.shape:
+            regions = ((f"{name} <= 0", x <= 0, False), (f"{name} > 0", x > 0, False))
+            hint = "check that branch"
+        elif x.dtype == bool and 0 < x.ndim <= got.ndim and x.shape == got.shape[:x.ndim]:
+            x = np.broadcast_to(x.reshape(x.shape + (1,) * (got.ndim - x.ndim)), got.shape)
+            regions = ((f"{name} is False", ~x, True), (f"{name} is True", x, False))
+            hint = f"check how {name} is applied"
+        else:
+            continue
+        for region, mask, may_cover_all in regions:  # a mask all False still says where the error is
+            if mask.any() and ((~mask).any() or may_cover_all) and np.all(mask[wrong]):
+                return f"{what} is wrong only where {region}: {hint}"
+    return None
+
+
+def _repeated_rows(got, want, what, rtol, atol, inputs) -> str | None:
+    """Wrong exactly in the rows an integer input selects more than once: a gradient gathered
+    with ``a[idx] += v``, which keeps one of the repeated indices' contributions."""
+    if got.ndim == 0:
+        return None
+    wrong_rows = np.any(~np.isclose(got, want, rtol=rtol, atol=atol).reshape(got.shape[0], -1), axis=1)
+    for name, idx in inputs.items():
+        idx = np.asarray(idx)
+        if idx.dtype.kind not in "iu" or not idx.size or idx.min() < 0 or idx.max() >= got.shape[0]:
+            continue
+        counts = np.bincount(idx.ravel(), minlength=got.shape[0])
+        if wrong_rows.any() and np.array_equal(wrong_rows, counts > 1):
+            short = what.split()[-1]
+            return (f"{what} is wrong only in the rows that {name} selects more than once: repeated indices must "
+                    f"add up (np.add.at({short}, {name}, ...); {short}[{name}] += ... keeps only one of them)")
+    return None
+
+
+def _last_only(got, want, what, rtol, atol) -> str | None:
+    """Right only at the last index of an axis and wrong at every other: along a time axis,
+    the gradient that flows back from later steps is missing."""
+    wrong = ~np.isclose(got, want, rtol=rtol, atol=atol)
+    for axis in range(1, got.ndim):
+        n = got.shape[axis]
+        per_index = np.moveaxis(wrong, axis, 0).reshape(n, -1).any(axis=1)
+        if n > 1 and not per_index[-1] and per_index[:-1].all():
+            return (f"{what} is right only at the last index of axis {axis} and wrong at every earlier one: "
+                    f"if axis {axis} is time, the gradient flowing back from later steps is missing")
     return None
 
 

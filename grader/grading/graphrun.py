@@ -43,7 +43,8 @@ class GraphCase:
 
     def __init__(self, graph: GraphTest, types: Mapping[str, NodeType], inputs: Mapping[str, Any]):
         self.graph, self.types = graph, types
-        self.values: dict[str, np.ndarray] = {name: as_array(v) for name, v in inputs.items()}
+        self.values: dict[str, np.ndarray] = {name: v if np.asarray(v).dtype == bool else as_array(v)
+                                              for name, v in inputs.items()}  # a mask stays bool
         self.handles = {node.name: k for k, node in enumerate(graph.nodes) if node.expression is None}
         self.upstream: dict[str, np.ndarray] = {}
         self.returned: dict[str, list[np.ndarray | None]] = {}
@@ -210,7 +211,7 @@ def driver_step(graph: GraphTest, types: Mapping[str, NodeType], inputs: Mapping
 def jacobians(node_type: NodeType, attributes: Mapping[str, Any], values: list[np.ndarray]) -> list:
     """The Jacobian of a node's output with respect to each input at these values, as a
     matrix (output entries by input entries), "identity" where it is one, None for an
-    integer input."""
+    integer or boolean input."""
     leaves = {inp.name: Var(as_array(v)) for inp, v in zip(node_type.inputs, values)}
     out = node_type.reference.evaluate({**node_type.attributes, **attributes, **leaves})
     rows: list[list[np.ndarray]] = [[] for _ in leaves]
@@ -221,8 +222,8 @@ def jacobians(node_type: NodeType, attributes: Mapping[str, Any], values: list[n
         for j, leaf in enumerate(leaves.values()):
             rows[j].append(np.ravel(pulled.get(id(leaf), np.zeros(leaf.value.shape))))
     result: list = []
-    for leaf, row in zip(leaves.values(), rows):
-        if leaf.value.dtype.kind in "iu":
+    for inp, leaf, row in zip(node_type.inputs, leaves.values(), rows):
+        if inp.dtype != "float64":  # labels, masks
             result.append(None)
             continue
         matrix = np.array(row).reshape(out.value.size, leaf.value.size)

@@ -21,6 +21,7 @@ from grader.spec.expr import ExprError, Expression, parse_expression
 from grader.spec.model import (BUILTIN_DEFAULTS, CHECKS, Assignment, Draw, Example, Input, NodeTest, NodeType, Settings, Tolerance)
 from grader.spec.yamlsource import Document
 
+DRAWN_DTYPES = {"labels": "int64", "bernoulli": "bool"}  # draws that imply their input's dtype
 _MERGED = ("dims", "shapes", "tolerance", "points")  # mappings merged key by key
 _INHERITED = ("cases", "visibility", "margin", "partial") + _MERGED
 
@@ -109,13 +110,17 @@ class Builder:
         if "param" in spec or "state" in spec:
             return param_input(self, name, spec, path)
         draw = self.draw(spec.get("draw", self.defaults["draw"]))
-        dtype = spec.get("dtype", "int64" if draw.kind == "labels" else self.defaults["dtype"])
+        dtype = spec.get("dtype", DRAWN_DTYPES.get(draw.kind, self.defaults["dtype"]))
         if (draw.kind == "labels") != (dtype == "int64"):
             self.error(path, "class labels ({labels: C}) go with dtype int64, and int64 inputs "
                              "need a labels draw")
+        elif (draw.kind == "bernoulli") != (dtype == "bool"):
+            self.error(path, "a boolean mask ({bernoulli: q}) goes with dtype bool, and bool inputs "
+                             "need a bernoulli draw")
         graded = spec.get("graded", dtype == "float64" and draw.kind != "constant")
-        if graded and dtype == "int64":
-            self.error(path + ("graded",), "an integer input has no gradient and cannot be graded")
+        if graded and dtype != "float64":
+            what = "an integer" if dtype == "int64" else "a boolean"
+            self.error(path + ("graded",), f"{what} input has no gradient and cannot be graded")
         shape = spec.get("shape", self.defaults["shape"])
         return Input(name, shape if isinstance(shape, str) else tuple(shape), dtype, draw, graded)
 
@@ -129,6 +134,8 @@ class Builder:
             return Draw("labels", classes=arg)
         if kind == "constant":
             return Draw("constant", float(arg), float(arg))
+        if kind == "bernoulli":
+            return Draw("bernoulli", float(arg))
         a, b = arg
         if path is not None and kind in ("uniform", "positive") and not a < b:
             self.error(path + (kind,), f"the range [{a}, {b}] is empty: low must be below high")

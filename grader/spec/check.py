@@ -114,11 +114,19 @@ def _misfit(inputs: list[Input], settings: Settings, example: Example) -> str | 
             if bad is not None:
                 return f"{inp.name}[{bad!r}] is not a rectangular list of numbers"
             continue
+        given = example.inputs[inp.name]
         try:
-            value = np.asarray(example.inputs[inp.name], dtype=np.dtype(inp.dtype))
+            value = np.asarray(given, dtype=np.dtype(inp.dtype))
+            raw = np.asarray(given, dtype=float)
         except (ValueError, TypeError):
-            return f"{inp.name} is not a number or a rectangular list of numbers"
-        if inp.dtype == "int64" and not np.array_equal(value, np.asarray(example.inputs[inp.name], dtype=float)):
+            return (f"{inp.name} is not true, false or a rectangular list of them" if inp.dtype == "bool"
+                    else f"{inp.name} is not a number or a rectangular list of numbers")
+        flags = np.asarray(given).dtype == bool
+        if inp.dtype == "bool" and not np.isin(raw, (0.0, 1.0)).all():
+            return f"{inp.name} is a boolean mask: give true or false (or 1 and 0)"
+        if inp.dtype != "bool" and flags:
+            return f"{inp.name} is {'class labels' if inp.dtype == 'int64' else 'float64'}: give numbers, not true or false"
+        if inp.dtype == "int64" and not np.array_equal(value, raw):
             return f"{inp.name} must hold whole numbers (class labels)"
         if value.ndim == 0 or isinstance(inp.shape, str):
             continue

@@ -48,6 +48,8 @@ def draw_values(draw: Draw, shape: tuple[int, ...], dims: dict[str, int],
         return rng.integers(0, classes, size=shape).astype(np.int64)
     if draw.kind == "constant":
         return np.full(shape, draw.a)
+    if draw.kind == "bernoulli":
+        return rng.random(size=shape) < draw.a
     if draw.kind == "normal":
         return rng.normal(draw.a, draw.b, size=shape)
     return rng.uniform(draw.a, draw.b, size=shape)

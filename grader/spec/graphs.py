@@ -80,6 +80,9 @@ class GraphBuilder:
             if lo > hi:
                 self.b.error(path + ("random", key), f"the range [{lo}, {hi}] is empty")
         leaf = self.b.input("x", r.get("leaf", {}), path + ("random", "leaf"))
+        if leaf.dtype != "float64":
+            self.b.error(path + ("random", "leaf"), f"a random graph's leaves feed float inputs: its leaf "
+                                                   f"cannot be {'class labels' if leaf.dtype == 'int64' else 'a boolean mask'}")
         merged = self.b.merged(spec)
         settings = self.b.settings(merged)
         if settings.cases > 0:

@@ -37,7 +37,8 @@ BUILTIN_DEFAULTS: dict[str, Any] = {
 @dataclass(frozen=True)
 class Draw:
     """How an input's values are drawn: normal(a=mean, b=std), uniform or positive in [a, b],
-    constant (every entry a), or integer labels in [0, classes)."""
+    constant (every entry a), integer labels in [0, classes), or bernoulli (a boolean mask,
+    each entry True with probability a)."""
 
     kind: str
     a: float = 0.0

@@ -45,9 +45,9 @@ def is_random(node: NodeType, inputs: Mapping[str, Any]) -> bool:
 
 def reference_env(node: NodeType, attributes: Mapping[str, Any], inputs: Mapping[str, Any],
                   mask: np.ndarray | None = None) -> dict[str, Any]:
-    """What a node's reference is evaluated on: Vars of the arrays, a copy of each param
-    dict (the reference may update it), the attributes, and a random node's mask (ones when
-    none is given; None in a case that is not random)."""
+    """What a node's reference is evaluated on: Vars of the arrays (a boolean mask as a Var
+    of 0.0 and 1.0), a copy of each param dict (the reference may update it), the attributes,
+    and a random node's mask (ones when none is given; None in a case that is not random)."""
     env: dict[str, Any] = dict(attributes)
     for inp in node.inputs:
         value = inputs[inp.name]
@@ -85,8 +85,9 @@ def node_result(node: NodeType, attributes: Mapping[str, Any], inputs: Mapping[s
     output = outs[0].value if wanted == 1 else [o.value for o in outs]
     settings = {i.name: {k: np.asarray(v.value) if isinstance(v, Var) else v for k, v in env[i.name].items()}
                 for i in node.inputs if i.is_param}
+    floats = {i.name for i in node.inputs if i.dtype == "float64"}
     return Result(output, {k: v.value for k, v in leaves.items()},
-                  {k: _grad(grads, v) for k, v in leaves.items() if not _is_integer(v)}, settings)
+                  {k: _grad(grads, v) for k, v in leaves.items() if k in floats}, settings)
 
 
 def example_result(example: Example | None, inputs: dict[str, np.ndarray], shape: tuple) -> Result | None:
@@ -129,8 +130,9 @@ def graph_result(graph: GraphTest, types: Mapping[str, NodeType], inputs: Mappin
     env = graph_vars(graph, types, inputs)
     out = env[graph.output]
     grads = backward(out)
+    fixed = {i.name for i in graph.inputs if i.dtype != "float64"}  # labels and masks: no gradient
     return Result(out.value, {k: v.value for k, v in env.items()},
-                  {k: _grad(grads, v) for k, v in env.items() if not _is_integer(v)})
+                  {k: _grad(grads, v) for k, v in env.items() if k not in fixed and not _is_integer(v)})
 
 
 def _grad(grads: dict[int, np.ndarray], var: Var) -> np.ndarray:

@@ -82,6 +82,9 @@ def _explain(doc: Document, error: ValidationError) -> list[Problem]:
     if kind in ("minimum", "exclusiveMinimum"):
         bound = "at least" if kind == "minimum" else "more than"
         return [doc.problem(path, f"must be {bound} {error.validator_value}, got {error.instance!r}")]
+    if kind in ("maximum", "exclusiveMaximum"):
+        bound = "at most" if kind == "maximum" else "less than"
+        return [doc.problem(path, f"must be {bound} {error.validator_value}, got {error.instance!r}")]
     if kind == "pattern":
         return [doc.problem(path, f"{error.instance!r} is not a valid value here ({_pattern_hint(error)})")]
     if kind in ("minItems", "maxItems", "minProperties", "maxProperties", "minLength"):

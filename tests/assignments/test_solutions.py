@@ -9,10 +9,12 @@ import pytest
 from grader.grading.graphrun import GraphCase, driver_step
 from grader.spec.reference import graph_result, node_result
 from grader.sandbox.calls import Worker
+from grader.sandbox.conventions import maker
 
 from assignment_helpers import assignment, cases, check_topological_order, graph_cases, load_module
 
 NODE_ASSIGNMENTS = ["scalar-graphs", "vector-layers"]
+FUNCTION_ASSIGNMENTS = ["rnn-functions"]  # function pairs and losses (cs231n's layer API)
 
 
 def solution(name):
@@ -58,6 +60,40 @@ def test_solution_node_matches_reference(name, node_name, index):
                 assert g is None, f"{test.title}: labels must get None"
             elif test.kind == "range":
                 assert np.all(np.isfinite(g)), f"{test.title}: gradient of {inp.name} not finite"
+            else:
+                close(g, want.grads[inp.name], test.settings.tolerance, f"{test.title}: d{inp.name}")
+        for k in case:
+            assert np.array_equal(case[k], copies[k]), f"{test.title}: {k} was modified"
+
+
+@pytest.mark.parametrize("name, node_name, index",
+                         [t for n in FUNCTION_ASSIGNMENTS for t in node_tests(n)],
+                         ids=lambda v: str(v))
+def test_function_solution_matches_reference(name, node_name, index):
+    """The solution's functions, called through the worker's own adapter for the node's
+    convention, against the reference: every output and every float input's gradient."""
+    a, module = solution(name)
+    node = a.nodes[node_name]
+    test = node.tests[index]
+    floats = [i.dtype == "float64" for i in node.inputs]
+    make = maker(node.convention.describe(), vars(module), test.attributes, [i.name for i in node.inputs],
+                 floats, list(node.outputs) or None)
+    rng = np.random.default_rng(index)
+    for case in cases(test, node):
+        copies = {k: v.copy() for k, v in case.items()}
+        obj = make()
+        with np.errstate(over="raise", invalid="raise", divide="raise"):
+            out = obj.forward(*case.values())
+            outs = list(out) if node.outputs else [out]
+            upstream = [rng.normal(size=np.shape(o)) for o in outs]
+            grads = obj.backward(*upstream)
+        want = node_result(node, test.attributes, case, upstream if node.outputs else upstream[0])
+        wanted = want.output if node.outputs else [want.output]
+        for got, expected, what in zip(outs, wanted, node.outputs or ["out"]):
+            close(got, expected, test.settings.tolerance, f"{test.title}: {what}")
+        for inp, g in zip(test.inputs, grads):
+            if inp.dtype != "float64":
+                assert g is None, f"{test.title}: {inp.name} must get no gradient"
             else:
                 close(g, want.grads[inp.name], test.settings.tolerance, f"{test.title}: d{inp.name}")
         for k in case:

@@ -45,6 +45,20 @@ def test_every_node_stub_raises_not_implemented(name):
             obj.backward(np.ones(1))
 
 
+@pytest.mark.parametrize("name", ["rnn-functions"])
+def test_every_function_stub_raises_not_implemented(name):
+    """Each function students write (both of a pair, or the loss) raises, naming itself."""
+    a = assignment(name)
+    module = load_module(ROOT / "student_template" / name / a.files[0])
+    for node in a.nodes.values():
+        case = next(iter(cases(node.tests[0], node, count=1)))
+        for function in node.convention.symbols():
+            upstream = [np.ones(1)] * (len(node.outputs) or 1)
+            args = list(case.values()) if function == node.convention.forward else [*upstream, None]
+            with pytest.raises(NotImplementedError, match=function):
+                getattr(module, function)(*args)
+
+
 def test_engine_stubs_raise_not_implemented():
     folder = ROOT / "student_template" / "backprop-engine"
     engine = load_module(folder / "engine.py", extra_path=folder)
@@ -67,7 +81,7 @@ def test_public_spec_keeps_exactly_the_visible_tests(name):
 
 
 def test_templates_carry_no_solution_code():
-    for name in ["scalar-graphs", "vector-layers", "backprop-engine"]:
+    for name in NAMES:
         a = assignment(name)
         for file in a.files:
             text = (ROOT / "student_template" / name / file).read_text()

@@ -96,3 +96,51 @@ def test_the_fast_allclose_agrees_with_numpy_on_finite_infinite_and_nan_values()
             assert allclose(a, b, rtol, atol) == bool(np.allclose(a, b, rtol=rtol, atol=atol)), (a, b, rtol, atol)
             checked += 1
     assert checked == 6000
+
+
+def test_wrong_only_where_a_mask_is_false_even_for_a_mask_of_the_leading_axes():
+    rng = np.random.default_rng(1)
+    mask = np.array([[True, False, True], [False, True, True]])
+    want = rng.normal(size=(2, 3, 4)) * mask[..., None]
+    got = want + (~mask)[..., None] * 0.5           # the masked-out steps got a gradient
+    assert "dx is wrong only where mask is False" in compare(got, want, what="dx", inputs={"mask": mask}, **TOL)
+    none_kept = np.zeros((2, 3), dtype=bool)        # every step masked out: still says where
+    assert "only where mask is False" in compare(np.ones((2, 3, 4)), np.zeros((2, 3, 4)), what="dx",
+                                                 inputs={"mask": none_kept}, **TOL)
+    every = np.ones((2, 3), dtype=bool)             # all True: a mask explains nothing
+    assert "mask" not in compare(got, want, what="dx", inputs={"mask": every}, **TOL)
+
+
+def test_wrong_exactly_in_the_rows_an_index_repeats():
+    x = np.array([[0, 2, 0], [2, 2, 1]])
+    dout = np.random.default_rng(2).normal(size=(2, 3, 2))
+    want = np.zeros((4, 2))
+    np.add.at(want, x, dout)
+    got = np.zeros((4, 2))
+    got[x] += dout                                   # keeps one contribution per row
+    message = compare(got, want, what="dW", inputs={"x": x}, **TOL)
+    assert "dW is wrong only in the rows that x selects more than once" in message and "np.add.at" in message
+    other = want.copy()
+    other[1] += 1.0                                  # row 1 is used once: not this mistake
+    assert "more than once" not in compare(other, want, what="dW", inputs={"x": x}, **TOL)
+
+
+def test_right_only_at_the_last_step_of_an_axis():
+    want = np.random.default_rng(3).normal(size=(2, 4, 3))
+    got = want.copy()
+    got[:, :-1] += 0.1                               # every step but the last is wrong
+    assert "right only at the last index of axis 1" in compare(got, want, what="dx", **TOL)
+    got[:, 1] = want[:, 1]                           # one earlier step right: another mistake
+    assert "last index" not in compare(got, want, what="dx", **TOL)
+
+
+@pytest.mark.parametrize("divide_by, text", [
+    ("count", "is N/3 × the right value, with 3 the number of True entries of mask: divide by N (5)"),
+    ("N", None),
+])
+def test_a_masked_mean_over_the_mask_count_instead_of_a_dim(divide_by, text):
+    mask = np.array([True, False, True, False, True])
+    want = np.arange(1.0, 6.0) * mask / 5
+    got = want * 5 / 3 if divide_by == "count" else want
+    message = compare(got, want, what="dx", factors={"N": 5}, inputs={"mask": mask}, **TOL)
+    assert (message is None) if text is None else (text in message), message

@@ -27,6 +27,7 @@ def test_a_backward_that_drops_one_upstream_gradient_is_caught_by_both_checks():
     by_check = {t.check: t for t in results.tests}
     assert by_check["backward"].score == 0 and by_check["numeric"].score == 0
     assert "dnext_h = " in by_check["backward"].output and "dnext_c = " in by_check["backward"].output
+    assert "dx and dprev_c are wrong: it leaves out dnext_c, the upstream gradient of next_c" in by_check["backward"].output
 
 
 @pytest.mark.parametrize("change, says", [

@@ -70,15 +70,29 @@ def test_buggy_submission_loses_points_on_its_node(case, graded):
         + "; ".join(t.name for t in results.tests if t.score < t.max_score))
 
 
-def test_most_buggy_submissions_get_the_right_diagnosis(graded):
-    cases = submissions(STUDENTS)
-    assert len(cases) >= 30, "the corpus needs at least 30 buggy submissions"
+def misdiagnosed(cases: list[Path], graded) -> list[str]:
+    """The cases whose failing tests do not say what their expect.yaml's diagnosis says."""
     wrong = []
     for case in cases:
         want = expectation(case)
         outputs = " | ".join(t.output for t in failing_tests(graded(case), want["node"]))
         if want["diagnosis"].lower() not in outputs.lower():
             wrong.append(f"{case.parent.name}/{case.name}: wanted {want['diagnosis']!r}, got {outputs[:300]!r}")
+    return wrong
+
+
+def test_most_buggy_submissions_get_the_right_diagnosis(graded):
+    cases = submissions(STUDENTS)
+    assert len(cases) >= 30, "the corpus needs at least 30 buggy submissions"
+    wrong = misdiagnosed(cases, graded)
+    assert len(wrong) <= 0.2 * len(cases), "\n".join(wrong)
+
+
+@pytest.mark.parametrize("assignment", sorted(p.name for p in STUDENTS.iterdir() if p.is_dir()))
+def test_each_assignment_has_twelve_buggy_submissions_mostly_diagnosed_right(assignment, graded):
+    cases = [c for c in submissions(STUDENTS) if c.parent.name == assignment]
+    assert len(cases) >= 12, f"{assignment} needs at least 12 buggy submissions"
+    wrong = misdiagnosed(cases, graded)
     assert len(wrong) <= 0.2 * len(cases), "\n".join(wrong)
 
 
@@ -93,6 +107,9 @@ def test_unusual_correct_submission_gets_full_marks(case, graded):
 
 def test_the_correct_corpus_is_large_enough():
     assert len(submissions(CORRECT)) >= 10
+    for assignment in sorted(p.name for p in CORRECT.iterdir() if p.is_dir()):
+        count = sum(c.parent.name == assignment for c in submissions(CORRECT))
+        assert count >= 5, f"{assignment} needs at least 5 correct but unusual submissions, has {count}"
 
 
 @pytest.mark.parametrize("case", submissions(STUDENTS) + submissions(CORRECT), ids=lambda p: f"{p.parent.name}/{p.name}")

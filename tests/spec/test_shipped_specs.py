@@ -25,6 +25,10 @@ CONTRACT = {
                       "Tanh": ["x"], "MSELoss": ["pred", "target"], "L1Loss": ["pred", "target"],
                       "SoftmaxCrossEntropy": ["logits", "labels"], "HingeLoss": ["scores", "labels"]},
     "backprop-engine": {},
+    "rnn-functions": {"rnn_step": ["x", "prev_h", "Wx", "Wh", "b"], "rnn": ["x", "h0", "Wx", "Wh", "b"],
+                      "word_embedding": ["x", "W"], "lstm_step": ["x", "prev_h", "prev_c", "Wx", "Wh", "b"],
+                      "lstm": ["x", "h0", "Wx", "Wh", "b"], "temporal_affine": ["x", "w", "b"],
+                      "temporal_softmax_loss": ["x", "y", "mask"]},
 }
 ATTRIBUTES = {("scalar-graphs", "Pow"): {"p"}, ("vector-layers", "LeakyReLU"): {"alpha"}}
 
@@ -60,6 +64,28 @@ def test_specs_mix_visible_and_after_due_date_tests(name):
     assert "visible" in visibilities
     if assignment.node_tests:
         assert "after_due_date" in visibilities
+
+
+def test_rnn_functions_follow_the_layer_api_and_test_the_edges():
+    """cs231n's names and calling conventions, the LSTM's two outputs, a bool mask, and the
+    cases the contract's edges need: one step (T = 1), a batch of one, whole rows masked out."""
+    assignment = load("rnn-functions")
+    nodes = assignment.nodes
+    for name, node in nodes.items():
+        want = ("loss", [name]) if name == "temporal_softmax_loss" else \
+            ("functions", [f"{name}_forward", f"{name}_backward"])
+        assert (node.convention.kind, node.convention.symbols()) == want, name
+    assert nodes["lstm_step"].outputs == ("next_h", "next_c")
+    dtypes = {i.name: i.dtype for i in nodes["temporal_softmax_loss"].inputs}
+    assert dtypes == {"x": "float64", "y": "int64", "mask": "bool"}
+    assert [i.dtype for i in nodes["word_embedding"].inputs] == ["int64", "float64"]
+    for name in ("rnn", "lstm", "temporal_affine", "temporal_softmax_loss", "word_embedding"):
+        assert any(t.settings.dims.get("T") == 1 and t.settings.dims.get("N") == 1 for t in nodes[name].tests), name
+    masks = [i.draw.a for t in nodes["temporal_softmax_loss"].tests for i in t.inputs if i.name == "mask"]
+    assert min(masks) <= 0.3, "a test should mask out whole sequences often"
+    low, high = (lambda d: d if isinstance(d, int) else d[0]), (lambda d: d if isinstance(d, int) else d[1])
+    repeats = [t for t in nodes["word_embedding"].tests if high(t.settings.dims["V"]) < low(t.settings.dims["T"])]
+    assert repeats, "a test should draw more words per sequence than the vocabulary holds"
 
 
 # (assignment, graph, inputs, output, gradients): the lecture notes' numbers.
