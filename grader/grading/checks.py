@@ -22,6 +22,7 @@ from grader.grading.diagnose import compare, fmt
 from grader.spec.draw import bind_dims, draw_case, example_case
 from grader.grading.outcome import NotCompared, Outcome, error_text
 from grader.grading.rangecheck import judge_range
+from grader.grading.replays import Replays
 from grader.spec.reference import Result, example_result, is_random, node_result
 from grader.spec.model import Example, NodeTest, NodeType
 
@@ -44,6 +45,7 @@ class Case:
     example: Example | None = None
     random: bool = False               # a random node's random case: expected once its mask is known
     mask: np.ndarray | None = None     # the mask read off the student's output
+    replays: Replays | None = None     # the reference replayed with a known mistake (see replays)
 
     @property
     def arrays(self) -> dict[str, np.ndarray]:
@@ -86,6 +88,7 @@ class NodeTestRun:
         self.pairs = self.points.get("independence", 0) > 0
         self.requests: list[int] = []  # the worker requests this test used (for its printed output)
         self.agreement: list[float] = []  # how closely each passing backward matched (see precision_note)
+        self.upstream = "dout" if node.convention.kind in ("functions", "static") else "grad_output"
 
     # -- the programs ----------------------------------------------------------------------------
 
@@ -212,6 +215,11 @@ class NodeTestRun:
                 return error_text(reply["error"])
         return None
 
+    def _replays(self, case: Case) -> Replays:
+        case.replays = case.replays or Replays(self.node, self.test.attributes, case.inputs, case.grad_output,
+                                               case.mask, self.test.settings.tolerance)
+        return case.replays
+
     def _compare(self, got, want, what: str, case: Case, alternatives=None) -> str | None:
         tol = self.test.settings.tolerance
         return compare(got, want, what=what, rtol=tol.rtol, atol=tol.atol, inputs=case.arrays,
@@ -231,6 +239,7 @@ class NodeTestRun:
                             if (p := self._compare(got, want, f"the output {name}", case))), None)
         else:
             problem = self._compare(out, case.expected.output, "the output", case)
+            problem = problem and self._replays(case).output(problem, out, case.expected.output)
         return f"{problem} (inputs {show_inputs(case)})" if problem else None
 
     def _grads(self, reply: dict) -> list:
@@ -250,7 +259,7 @@ class NodeTestRun:
             self.agreement.append(agreement(grads, self.test.inputs, case.expected))
         upstream = case.grad_output if isinstance(case.grad_output, list) else [case.grad_output]
         if problem and all(np.size(v) <= 8 for v in [*case.arrays.values(), *upstream]):
-            names = [f"d{n}" for n in self.node.outputs] or ["grad_output"]
+            names = [f"d{n}" for n in self.node.outputs] or [self.upstream]
             shown = ", ".join(f"{n} = {fmt(g)}" for n, g in zip(names, upstream))
             problem += f" (at {show_inputs(case)}, {shown})"
         return problem
@@ -268,9 +277,10 @@ class NodeTestRun:
                 continue
             alternatives = {}
             if case.ignores_upstream is not None:
-                alternatives["it ignores grad_output (multiply by the upstream gradient)"] = \
+                alternatives[f"it ignores {self.upstream} (multiply by the upstream gradient)"] = \
                     case.ignores_upstream.grads[inp.name]
             problem = self._compare(g, expected.grads[inp.name], what, case, alternatives)
+            problem = problem and self._replays(case).gradient(problem, inp.name, g, expected.grads[inp.name])
             (wrong if problem else right).append(problem or what)
         if not wrong:
             return None
@@ -300,13 +310,14 @@ class NodeTestRun:
                 return (f"{phase} modified the input {names[modified[0]]} in place (the array forward was "
                         "given); work on a copy (e.g. x = x.copy())")
         if case.replies["backward"]["ok"]["grad_modified"]:
-            return "backward modified grad_output in place; compute a new array instead"
+            return f"backward modified {self.upstream} in place; compute a new array instead"
         return statecheck.changed_settings(self.test.inputs, case.replies["forward"], case.inputs)
 
     def check_state(self, case: Case, i: int) -> str | None:
         """What forward left in its param dicts' state entries, against the reference."""
         return self._failed(case, "new", "forward") or statecheck.judge_state(
-            self.test.inputs, case.replies["forward"], case.inputs, case.expected.settings, self.test.settings.tolerance)
+            self.test.inputs, case.replies["forward"], case.inputs, case.expected.settings, self.test.settings.tolerance,
+            self._replays(case).state)
 
     def check_random(self, case: Case, i: int) -> str | None:
         """The mask's kept fraction, and its seed (see ``randomcheck``)."""
@@ -359,9 +370,7 @@ class NodeTestRun:
                 (a is None and b is None) or (a is not None and b is not None and _close(a, b, tol))
                 for a, b in zip(bwd1["ok"]["grads"], bwd2["ok"]["grads"]))
             if not same:
-                return (f"with two {self.node.name} instances alive (both forwards, then both backwards), "
-                        "a backward used the other instance's forward: keep what backward needs on self, "
-                        "not on the class or in globals")
+                return _crossed(self.node, case.random)
         return None
 
     def check_range(self, case: Case) -> str | None:
@@ -373,6 +382,16 @@ class NodeTestRun:
                            self.test.settings.tolerance, case.replies["forward"]["ok"]["out"],
                            self._grads(case.replies["backward"]), expected.output if expected else None,
                            expected.grads if expected else {})
+
+
+def _crossed(node: NodeType, random: bool) -> str:
+    """Two instances at once gave other answers than one alone, in the student's own terms."""
+    if node.convention.kind not in ("functions", "static"):
+        return (f"with two {node.name} instances alive (both forwards, then both backwards), a backward used "
+                "the other instance's forward: keep what backward needs on self, not on the class or in globals")
+    fwd, bwd = node.convention.call("forward"), node.convention.call("backward")
+    return (f"with two calls in flight ({fwd} twice, then {bwd} twice), {bwd} did not give what it gives alone: keep "
+            f"what it needs in the cache, not in globals{' (and use the mask its forward drew)' if random else ''}")
 
 
 def _close(a: np.ndarray, b: np.ndarray, tol) -> bool:

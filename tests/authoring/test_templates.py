@@ -45,6 +45,22 @@ def test_every_node_stub_raises_not_implemented(name):
             obj.backward(np.ones(1))
 
 
+def test_every_function_stub_raises_not_implemented_naming_itself():
+    """layer-functions: each forward, backward and loss of the template raises, and says which."""
+    a = assignment("layer-functions")
+    module = load_module(ROOT / "student_template" / "layer-functions" / a.files[0])
+    symbols = [s for node in a.nodes.values() for s in node.convention.symbols()]
+    assert len(symbols) == 18
+    for node in a.nodes.values():
+        case = next(iter(cases(node.tests[0], node, count=1)))
+        forward, *backward = node.convention.symbols()
+        with pytest.raises(NotImplementedError, match=forward):
+            getattr(module, forward)(*case.values())
+        for name in backward:
+            with pytest.raises(NotImplementedError, match=name):
+                getattr(module, name)(np.ones(1), None)
+
+
 def test_engine_stubs_raise_not_implemented():
     folder = ROOT / "student_template" / "backprop-engine"
     engine = load_module(folder / "engine.py", extra_path=folder)
@@ -67,7 +83,7 @@ def test_public_spec_keeps_exactly_the_visible_tests(name):
 
 
 def test_templates_carry_no_solution_code():
-    for name in ["scalar-graphs", "vector-layers", "backprop-engine"]:
+    for name in NAMES:
         a = assignment(name)
         for file in a.files:
             text = (ROOT / "student_template" / name / file).read_text()
