@@ -8,7 +8,7 @@ orders are computed iteratively, so a chain 10,000 ops deep needs no recursion.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from typing import Any, Container, Iterable, Mapping
 
 import numpy as np
 
@@ -115,12 +115,14 @@ def unbroadcast(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return np.broadcast_to(g, shape)
 
 
-def backward(output: Var, seed: Any = None) -> dict[int, np.ndarray]:
+def backward(output: Var, seed: Any = None, held: Container[str] = ()) -> dict[int, np.ndarray]:
     """Reverse mode: the cotangent of every Var reachable from ``output``, keyed by ``id``.
 
     ``seed`` is d(loss)/d(output) (ones when omitted). Contributions from every path are
     summed, so a Var used twice gets both. Each gradient is an array of its own, writable
     (during the pass they are often broadcast views, or shared between the inputs of an add).
+    The outputs of ops named in ``held`` pass nothing back, as if they were constants (what a
+    gradient that leaves out the paths through a batch's mean looks like, for diagnoses).
     """
     seed = np.ones(output.shape) if seed is None else as_array(seed)
     if seed.shape != output.shape:
@@ -128,7 +130,7 @@ def backward(output: Var, seed: Any = None) -> dict[int, np.ndarray]:
     grads: dict[int, np.ndarray] = {id(output): seed}
     for var in reversed(topological_order(output)):
         g = grads.get(id(var))
-        if var.op is None or g is None:
+        if var.op is None or g is None or var.op.name in held:
             continue
         inputs = [p.value for p in var.parents]
         cotangents = var.op.vjp(g, var.value, *inputs, **var.params)

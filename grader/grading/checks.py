@@ -24,6 +24,7 @@ from grader.grading.diagnose import compare, fmt, gradients_summary, shared_stat
 from grader.spec.draw import bind_dims, draw_case, example_case
 from grader.grading.outcome import NotCompared, Outcome, error_text
 from grader.grading.rangecheck import judge_range
+from grader.grading.replays import Replays
 from grader.spec.reference import Result, example_result, is_random, node_result
 from grader.spec.model import Example, NodeTest, NodeType
 
@@ -47,6 +48,7 @@ class Case:
     example: Example | None = None
     random: bool = False               # a random node's random case: expected once its mask is known
     mask: np.ndarray | None = None     # the mask read off the student's output
+    replays: Replays | None = None     # the reference replayed with a known mistake (see replays)
 
     @property
     def arrays(self) -> dict[str, np.ndarray]:
@@ -89,6 +91,7 @@ class NodeTestRun:
         self.pairs = self.points.get("independence", 0) > 0
         self.requests: list[int] = []  # the worker requests this test used (for its printed output)
         self.agreement: list[float] = []  # how closely each passing backward matched (see precision_note)
+        self.upstream = "dout" if node.convention.kind in ("functions", "static") else "grad_output"
 
     # -- the programs ----------------------------------------------------------------------------
 
@@ -218,6 +221,11 @@ class NodeTestRun:
                 return error_text(reply["error"])
         return None
 
+    def _replays(self, case: Case) -> Replays:
+        case.replays = case.replays or Replays(self.node, self.test.attributes, case.inputs, case.grad_output,
+                                               case.mask, self.test.settings.tolerance)
+        return case.replays
+
     def _compare(self, got, want, what: str, case: Case, alternatives=None) -> str | None:
         tol = self.test.settings.tolerance
         return compare(got, want, what=what, rtol=tol.rtol, atol=tol.atol, inputs=case.arrays,
@@ -237,6 +245,7 @@ class NodeTestRun:
                             if (p := self._compare(got, want, f"the output {name}", case))), None)
         else:
             problem = self._compare(out, case.expected.output, "the output", case)
+            problem = problem and self._replays(case).output(problem, out, case.expected.output)
         return f"{problem} (inputs {show_inputs(case)})" if problem else None
 
     def _grads(self, reply: dict) -> list:
@@ -256,7 +265,7 @@ class NodeTestRun:
             self.agreement.append(agreement(grads, self.test.inputs, case.expected))
         upstream = case.grad_output if isinstance(case.grad_output, list) else [case.grad_output]
         if problem and all(np.size(v) <= 8 for v in [*case.arrays.values(), *upstream]):
-            names = [f"d{n}" for n in self.node.outputs] or ["grad_output"]
+            names = [f"d{n}" for n in self.node.outputs] or [self.upstream]
             shown = ", ".join(f"{n} = {fmt(g)}" for n, g in zip(names, upstream))
             problem += f" (at {show_inputs(case)}, {shown})"
         return problem
@@ -274,11 +283,12 @@ class NodeTestRun:
                 continue
             alternatives = {}
             if case.ignores_upstream is not None:
-                alternatives["it ignores grad_output (multiply by the upstream gradient)"] = \
+                alternatives[f"it ignores {self.upstream} (multiply by the upstream gradient)"] = \
                     case.ignores_upstream.grads[inp.name]
             for name, result in case.ignores_output.items():
                 alternatives[f"it leaves out d{name}, the upstream gradient of {name}"] = result.grads[inp.name]
             problem = self._compare(g, expected.grads[inp.name], what, case, alternatives)
+            problem = problem and self._replays(case).gradient(problem, inp.name, g, expected.grads[inp.name])
             (wrong if problem else right).append(problem or what)
         return gradients_summary(wrong, right) if wrong else None
 
@@ -303,13 +313,14 @@ class NodeTestRun:
                 return (f"{phase} modified the input {names[modified[0]]} in place (the array forward was "
                         "given); work on a copy (e.g. x = x.copy())")
         if case.replies["backward"]["ok"]["grad_modified"]:
-            return "backward modified grad_output in place; compute a new array instead"
+            return f"backward modified {self.upstream} in place; compute a new array instead"
         return statecheck.changed_settings(self.test.inputs, case.replies["forward"], case.inputs)
 
     def check_state(self, case: Case, i: int) -> str | None:
         """What forward left in its param dicts' state entries, against the reference."""
         return self._failed(case, "new", "forward") or statecheck.judge_state(
-            self.test.inputs, case.replies["forward"], case.inputs, case.expected.settings, self.test.settings.tolerance)
+            self.test.inputs, case.replies["forward"], case.inputs, case.expected.settings, self.test.settings.tolerance,
+            self._replays(case).state)
 
     def check_random(self, case: Case, i: int) -> str | None:
         """The mask's kept fraction, and its seed (see ``randomcheck``)."""
@@ -365,7 +376,8 @@ class NodeTestRun:
             if not same:
                 alive, keep = shared_state_hint(self.node.convention.kind, self.node.convention.call("forward"),
                                                 self.node.name)
-                return f"with {alive} (both forwards, then both backwards), a backward used the other forward's values: {keep}"
+                mask = " (and backward must use the mask its own forward drew)" if case.random else ""
+                return f"with {alive} (both forwards, then both backwards), a backward used the other forward's values: {keep}{mask}"
         return None
 
     def check_range(self, case: Case) -> str | None:

@@ -2,11 +2,12 @@
 
 ``compare`` answers None when an array is right; otherwise it names the first thing wrong,
 most specific first: the shape (with a hint when an axis should have been summed over or
-the array is transposed), NaN or inf, a constant factor (2, ½, -1, N, 1/N, N over a mask's
-count...), a transpose, errors only where an input is <= 0 (or > 0) or a mask is False (or
-True), only in rows an integer input repeats, or everywhere but the last step of an axis, a
-known mistake given as an alternative ("ignores grad_output"), and otherwise where and by
-how much it is off.
+the array is transposed, reshaped or still padded), NaN or inf, a constant factor (2, ½, -1,
+N, 1/N, N over a mask's count...), a transpose, errors only at tied entries of an input,
+only where an input is <= 0 (or > 0) or a mask is False (or True), only in rows an integer
+input repeats, or everywhere but the last step of an axis, a known mistake given as an
+alternative ("ignores grad_output"), nonzero entries that should be 0, and otherwise where
+and by how much it is off.
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ def compare(got: np.ndarray, want: np.ndarray, *, what: str, rtol: float, atol: 
     return (_alternative(got, want, what, rtol, atol, alternatives)
             or _factor(got, want, what, rtol, atol, factors, inputs)
             or _transposed(got, want, what, rtol, atol)
+            or _ties(got, want, what, rtol, atol, inputs)
             or _sign_region(got, want, what, rtol, atol, inputs)
             or _repeated_rows(got, want, what, rtol, atol, inputs)
             or _last_only(got, want, what, rtol, atol)
@@ -109,7 +111,13 @@ def shape_message(got: np.ndarray, want: np.ndarray, what: str) -> str:
     if len(g) == 2 and g == w[::-1]:
         return message + ": it looks transposed"
     if got.size == want.size and got.size > 1:
-        return message + ": the right number of entries in the wrong shape"
+        return message + f": the right number of entries in the wrong shape; reshape it to {shape_text(w)}"
+    extra = [a - b for a, b in zip(g, w)] if len(g) == len(w) else []
+    padded = [i for i, e in enumerate(extra) if e]
+    if padded and all(extra[i] > 0 and extra[i] % 2 == 0 for i in padded) and len({extra[i] for i in padded}) == 1:
+        axes = padded[0] if len(padded) == 1 else tuple(padded)
+        return message + (f": it looks padded, {extra[padded[0]] // 2} too many on each side of axis {axes}; "
+                          "strip the padding")
     if not w and got.size > 1:
         return message + ": the result should be a single number (0-d)"
     return message
@@ -183,6 +191,25 @@ def _alternative(got, want, what, rtol, atol, alternatives) -> str | None:
     return None
 
 
+def _ties(got, want, what, rtol, atol, inputs) -> str | None:
+    """Wrong only at entries of an input that tie with others (equal values), each group of
+    tied entries having some right: which of the tied entries gets the gradient (max, pooling)."""
+    wrong = ~np.isclose(got, want, rtol=rtol, atol=atol)
+    for name, x in inputs.items():
+        x = np.asarray(x)
+        if x.shape != got.shape or x.dtype.kind != "f" or got.ndim == 0:
+            continue
+        _, groups, counts = np.unique(x, return_inverse=True, return_counts=True)
+        groups = groups.reshape(x.shape)
+        tied = counts[groups] > 1
+        if not wrong.any() or not np.all(tied[wrong]):
+            continue
+        if all((~wrong[groups == k]).any() for k in np.unique(groups[wrong])):
+            return (f"{what} is wrong only at entries where {name} has ties (equal values): "
+                    "check which of the tied entries gets the gradient")
+    return None
+
+
 def _sign_region(got, want, what, rtol, atol, inputs) -> str | None:
     """Wrong only where a float input (of the same shape) is <= 0 or > 0, or where a
     boolean mask (of the same shape, or of its leading axes) is False or True."""
@@ -244,8 +271,26 @@ def _generic(got, want, what, rtol, atol) -> str:
     err = np.abs(got - want) - atol - rtol * np.abs(want)
     worst = np.unravel_index(int(np.argmax(err)), got.shape)
     count = int(np.sum(err > 0))
+    zeros = _zero_pattern(got[err > 0], want[err > 0], what, got.size)
+    if zeros:
+        return zeros
     return (f"{what} is wrong in {count} of {got.size} entries; the worst at index {_index(worst)}: "
             f"expected {fmt(want[worst])}, got {fmt(got[worst])}")
+
+
+def _zero_pattern(got, want, what, size) -> str | None:
+    """Where every wrong entry is 0 instead of nonzero or the reverse (right elsewhere): the
+    gradient goes to the wrong entries (a mask of its own, or a whole pooling window)."""
+    lost, extra = int(np.sum((got == 0) & (want != 0))), int(np.sum((want == 0) & (got != 0)))
+    if lost + extra != got.size:
+        return None
+    if not lost:
+        return (f"{what} is not 0 at {extra} of {size} entries where it should be (the output does not depend "
+                "on them there), and right elsewhere")
+    if extra:
+        return (f"{what} is 0 at {lost} entries where it should not be and nonzero at {extra} where it should be 0 "
+                "(right elsewhere): backward keeps other entries than forward did; use the forward's mask")
+    return None
 
 
 def _index(index) -> str:

@@ -41,6 +41,33 @@ def unusable(symbol: str, file: str, loaded: dict, submission: Submission) -> st
     return None
 
 
+def absent_symbols(node: NodeType, loaded: dict, submission: Submission) -> list[str]:
+    """What of ``node`` the student's file (found and imported) does not define yet."""
+    if node.file in submission.missing or loaded["files"].get(node.file):
+        return []
+    return [s for s in node.convention.symbols() if not loaded["symbols"].get(s, {}).get("found")]
+
+
+def absent_summary(nodes: list[NodeType], absent: dict[str, list[str]]) -> list[str]:
+    """One plain sentence per file that lacks some of what the assignment grades, naming
+    them, so a student who handed in part of the work sees at once what was not graded."""
+    messages = []
+    for file in dict.fromkeys(n.file for n in nodes):
+        mine = [n for n in nodes if n.file == file]
+        lacking = [s for n in mine for s in absent.get(n.name, [])]
+        if not lacking:
+            continue
+        total = sum(len(n.convention.symbols()) for n in mine)
+        kinds = {"class" if n.convention.kind in ("class", "static", "parameters") else "function" for n in mine}
+        noun = {"class": "classes", "function": "functions"}[kinds.pop()] if len(kinds) == 1 else "names"
+        partly = [n.convention.forward for n in mine if absent.get(n.name) == [n.convention.backward]]
+        note = f", and {' and '.join(partly)} earned the points that need no backward" if partly else ""
+        messages.append(f"{file} does not yet define {len(lacking)} of the {total} {noun} this assignment "
+                        f"grades: {', '.join(lacking)}. {'Its' if len(lacking) == 1 else 'Their'} tests "
+                        f"score 0; everything else was graded{note}.")
+    return messages
+
+
 def unusable_node(node: NodeType, loaded: dict, submission: Submission) -> str | None:
     """Why node type ``node`` cannot be called as its calling convention says (None when it
     can): what ``unusable`` finds, or a class where a function is due (or back), or a
@@ -49,6 +76,8 @@ def unusable_node(node: NodeType, loaded: dict, submission: Submission) -> str |
     upstream = [f"d{o}" for o in node.outputs] or ["dout"]  # backward's upstream gradients, then the cache
     for symbol in convention.symbols():
         why = unusable(symbol, node.file, loaded, submission)
+        if why and symbol == convention.backward and convention.kind == "functions" and "has no" in why:
+            continue  # its forward is graded; its backward's checks say it is missing
         if why:
             if "has no" in why:
                 kind = "class" if convention.kind in ("class", "static", "parameters") else "function"

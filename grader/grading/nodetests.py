@@ -88,7 +88,8 @@ class NodeTests:
         if sent.replies is None and sent.error is None and (name in self.session.blocked or self.session.gone(sent)):
             self.session.drain(sent)
             why = self.session.blocked.get(name, "not run: the worker was restarted")
-            self.session.tests.extend(self._results(run, self._all_failed(_checks_of(run), run.cases, why), sent.label))
+            outcomes = self._all_failed(_checks_of(run), run.cases, why, self._unwritten(run.node))
+            self.session.tests.extend(self._results(run, outcomes, sent.label))
             return
         def replies() -> list[dict]:
             if sent.error is not None:
@@ -122,7 +123,7 @@ class NodeTests:
         self.judge_deferred()
         blocked = self.session.blocked.get(run.node.name)
         if blocked:
-            return self._results(run, self._all_failed(_checks_of(run), run.cases, blocked), label)
+            return self._results(run, self._all_failed(_checks_of(run), run.cases, blocked, self._unwritten(run.node)), label)
 
         def replies() -> list[dict]:
             probe = run.probe_program()
@@ -174,11 +175,15 @@ class NodeTests:
         if e.kind != "total":
             self.session.restart(symbol)
 
+    def _unwritten(self, node: NodeType) -> bool:
+        """Whether the node's forward is not written yet (so none of its tests can run)."""
+        return node.convention.forward in self.session.absent.get(node.name, [])
+
     @staticmethod
-    def _all_failed(checks, cases: list[Case], why: str) -> dict[str, Outcome]:
+    def _all_failed(checks, cases: list[Case], why: str, unwritten: bool = False) -> dict[str, Outcome]:
         outcomes = {}
         for check in checks:
-            outcome = Outcome(check)
+            outcome = Outcome(check, absent=why if unwritten else None)
             for case in cases:
                 outcome.record(case.label, why)
             outcomes[check] = outcome

@@ -23,6 +23,7 @@ class Outcome:
     total: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)  # (case label, problem)
     skipped: dict[str, int] = field(default_factory=dict)  # why a case was not compared: how many
+    absent: str | None = None  # what the student has not written yet, which this check needs
 
     def record(self, label: str, problem: str | None) -> None:
         if isinstance(problem, NotCompared):
@@ -36,8 +37,11 @@ class Outcome:
 
     def summary(self, shown: int = 2) -> str:
         """Empty when every case passed and each was compared; what was not compared when
-        some were not (never "all passed" for a check that compared nothing); else the count
-        and the first problems (once each)."""
+        some were not (never "all passed" for a check that compared nothing); what is not
+        written yet, when that is why nothing ran; else the count and the first problems
+        (once each)."""
+        if self.absent is not None and not self.passed:
+            return f"Not graded yet: {self.absent}."
         not_compared = "; ".join(f"{why} ({n})" for why, n in self.skipped.items())
         if not self.total and not_compared:
             return f"Nothing was compared: {not_compared}."

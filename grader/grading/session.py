@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from grader.grading.checks import error_text
-from grader.grading.loading import unusable, unusable_node
+from grader.grading.loading import absent_summary, absent_symbols, unusable, unusable_node
 from grader.grading.submission import Submission
 from grader.report.results import TestResult
 from grader.sandbox.channel import Outgoing, WorkerFailure
@@ -38,6 +38,7 @@ class Session:
         self.tests: list[TestResult] = []
         self.messages: list[str] = list(submission.notes)
         self.blocked: dict[str, str] = {}  # symbol -> why it cannot be called
+        self.absent: dict[str, list[str]] = {}  # node -> what of it the student's file does not define
         self.timings = {"worker_start": 0.0, "student_calls": 0.0, "worker_calls": 0, "calls": 0}
         self.agreement: dict[str, list[float]] = {}  # per node: how closely passing gradients matched
 
@@ -74,6 +75,10 @@ class Session:
             why = unusable_node(node, loaded, self.submission)
             if why:
                 self.blocked[node.name] = why
+            lacking = absent_symbols(node, loaded, self.submission)
+            if lacking:
+                self.absent[node.name] = lacking
+        self.messages += absent_summary(nodes, self.absent)
         for symbol, file in driver.items():
             why = unusable(symbol, file, loaded, self.submission)
             if why:

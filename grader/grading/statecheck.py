@@ -8,7 +8,7 @@ the expected state is the reference's own dict after the same call.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -25,9 +25,10 @@ def _entry(inp: Input, key: str) -> str:
 
 
 def judge_state(inputs: list[Input], reply: dict, given: dict[str, Any], expected: dict[str, dict[str, Any]],
-                tol: Tolerance) -> str | None:
+                tol: Tolerance, explain: Callable[[str, str, np.ndarray, np.ndarray], str | None] | None = None) -> str | None:
     """None when forward left every state entry as the reference does; else the first one
-    wrong. ``given`` are the case's inputs (what the dicts held before forward)."""
+    wrong. ``given`` are the case's inputs (what the dicts held before forward); ``explain``
+    may name the known mistake behind a wrong entry (param, key, got, expected)."""
     for index, inp in enumerate(inputs):
         want = expected.get(inp.name, {})
         got = _left(reply, index)
@@ -44,8 +45,11 @@ def judge_state(inputs: list[Input], reply: dict, given: dict[str, Any], expecte
             before = given[inp.name].get(key)
             if problem and before is not None and np.array_equal(np.asarray(got[key]), before):
                 return f"forward left {_entry(inp, key)} as it was; it must update it (expected {fmt(want_key)})"
+            if problem and before is not None and np.array_equal(want_key, before):
+                return f"forward changed {_entry(inp, key)}, which must stay as it was here (it was {fmt(want_key)})"
+            known = problem and explain and explain(inp.name, key, np.asarray(got[key]), want_key)
             if problem:
-                return problem
+                return f"{what} is wrong: {known}" if known else problem
     return None
 
 

@@ -26,8 +26,9 @@ def maker(convention: dict, symbols: dict[str, Any], attrs: dict, inputs: list[s
 
     if kind == "class":
         return lambda: symbol(forward)(**attrs)
-    if kind == "functions":
-        return lambda: FunctionPair(symbol(forward), symbol(backward), (forward, backward), inputs, floats, outputs)
+    if kind == "functions":  # a pair whose backward is not written yet still has its forward graded
+        return lambda: FunctionPair(symbol(forward), symbols.get(backward) or _absent(backward), (forward, backward),
+                                    inputs, floats, outputs)
     if kind == "static":
         return lambda: FunctionPair(symbol(forward).forward, symbol(forward).backward,
                                     (f"{forward}.forward", f"{forward}.backward"), inputs, floats, outputs)
@@ -35,6 +36,13 @@ def maker(convention: dict, symbols: dict[str, Any], attrs: dict, inputs: list[s
         return lambda: LossWithGradient(symbol(forward), forward, inputs)
     return lambda: ParameterHolder(symbol(forward)(**attrs), forward, inputs, floats,
                                    {name: grad for name, grad in convention["parameters"]})
+
+
+def _absent(name: str) -> Callable:
+    """Stands in for a backward function the student has not written: calling it says so."""
+    def absent(*args: Any) -> Any:
+        raise StudentError({"kind": "missing", "message": f"there is no function {name} yet"})
+    return absent
 
 
 def spread(result: Any, inputs: list[str], floats: list[bool], who: str) -> list:

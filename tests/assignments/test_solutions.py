@@ -1,5 +1,6 @@
 """Each reference solution agrees with the reference engine on every node test and graph of
-its spec: values, gradients for a random upstream gradient, and untouched inputs."""
+its spec: values, gradients for a random upstream gradient, what it leaves in its param
+dicts' state, and untouched inputs; in whatever calling convention the spec gives."""
 
 from __future__ import annotations
 
@@ -7,13 +8,15 @@ import numpy as np
 import pytest
 
 from grader.grading.graphrun import GraphCase, driver_step
-from grader.spec.reference import graph_result, node_result
+from grader.grading.randomcheck import infer_mask
+from grader.spec.params import copy_settings
+from grader.spec.reference import graph_result, is_random, node_result
 from grader.sandbox.calls import Worker
 from grader.sandbox.conventions import maker
 
 from assignment_helpers import assignment, cases, check_topological_order, graph_cases, load_module
 
-NODE_ASSIGNMENTS = ["scalar-graphs", "vector-layers"]
+NODE_ASSIGNMENTS = ["scalar-graphs", "vector-layers", "layer-functions"]
 FUNCTION_ASSIGNMENTS = ["rnn-functions"]  # function pairs and losses (cs231n's layer API)
 
 
@@ -33,6 +36,15 @@ def close(got, want, tol, what):
     np.testing.assert_allclose(got, want, rtol=tol.rtol, atol=tol.atol, err_msg=what)
 
 
+def instance(module, node, attributes):
+    """One node object of the solution, through the worker's adapter of its convention (a
+    function pair, a loss...) or its class."""
+    if node.convention.kind == "class":
+        return getattr(module, node.name)(**attributes)
+    return maker(node.convention.describe(), vars(module), attributes, [i.name for i in node.inputs],
+                 [i.dtype == "float64" for i in node.inputs], list(node.outputs))()
+
+
 @pytest.mark.parametrize("name, node_name, index",
                          [t for n in NODE_ASSIGNMENTS for t in node_tests(n)],
                          ids=lambda v: str(v))
@@ -40,30 +52,38 @@ def test_solution_node_matches_reference(name, node_name, index):
     a, module = solution(name)
     node = a.nodes[node_name]
     test = node.tests[index]
-    cls = getattr(module, node_name)
     rng = np.random.default_rng(index)
     for case in cases(test, node):
-        copies = {k: v.copy() for k, v in case.items()}
-        obj = cls(**test.attributes)
+        copies = {k: copy_settings(v) if isinstance(v, dict) else v.copy() for k, v in case.items()}
+        given = {k: copy_settings(v) if isinstance(v, dict) else v for k, v in case.items()}
+        obj = instance(module, node, test.attributes)
         with np.errstate(over="raise", invalid="raise", divide="raise"):
-            out = np.asarray(obj.forward(*case.values()))
+            out = np.asarray(obj.forward(*given.values()))
             grad_output = rng.normal(size=out.shape)
             grads = obj.backward(grad_output)
         grads = grads if isinstance(grads, (tuple, list)) else (grads,)
-        want = node_result(node, test.attributes, case, grad_output)
+        mask = infer_mask(out, case[node.random.input]) if is_random(node, case) else None
+        want = node_result(node, test.attributes, case, grad_output, mask)
         if test.kind == "range":
             assert np.all(np.isfinite(out)), f"{test.title}: output not finite"
         else:
             close(out, want.output, test.settings.tolerance, f"{test.title}: output")
+        for inp in (i for i in test.inputs if i.is_param):
+            for key in inp.state:
+                close(given[inp.name][key], want.settings[inp.name][key], test.settings.tolerance,
+                      f"{test.title}: {inp.name}[{key!r}] after forward")
         for inp, g in zip(test.inputs, grads):
-            if inp.dtype == "int64":
-                assert g is None, f"{test.title}: labels must get None"
+            if inp.dtype == "int64" or inp.is_param:
+                assert g is None, f"{test.title}: {inp.name} must get None"
             elif test.kind == "range":
                 assert np.all(np.isfinite(g)), f"{test.title}: gradient of {inp.name} not finite"
             else:
                 close(g, want.grads[inp.name], test.settings.tolerance, f"{test.title}: d{inp.name}")
         for k in case:
-            assert np.array_equal(case[k], copies[k]), f"{test.title}: {k} was modified"
+            if isinstance(case[k], dict):
+                assert all(np.array_equal(case[k][e], copies[k][e]) for e in case[k]), f"{test.title}: {k} was modified"
+            else:
+                assert np.array_equal(case[k], copies[k]), f"{test.title}: {k} was modified"
 
 
 @pytest.mark.parametrize("name, node_name, index",

@@ -45,7 +45,7 @@ def test_every_node_stub_raises_not_implemented(name):
             obj.backward(np.ones(1))
 
 
-@pytest.mark.parametrize("name", ["rnn-functions"])
+@pytest.mark.parametrize("name", ["layer-functions", "rnn-functions"])
 def test_every_function_stub_raises_not_implemented(name):
     """Each function students write (both of a pair, or the loss) raises, naming itself."""
     a = assignment(name)

@@ -343,3 +343,15 @@ def test_backward_rejects_seed_of_wrong_shape():
         backward(apply("sum", out), np.ones(1))
     grads = backward(out, np.full((2, 3), 2.0))  # the right shape works
     assert grads[id(out.parents[0])].shape == (2, 3)
+
+
+def test_held_ops_pass_no_gradient_back():
+    """Batch norm with its mean held constant: only the direct path of x is left, which is
+    what a backward that forgets the mean's path computes (see grading.replays)."""
+    x = Var(np.array([[1.0, 2.0], [3.0, 7.0], [-1.0, 0.5]]))
+    centered = x - apply("mean", x, axis=0)
+    out = apply("sum", centered * np.array([[1.0, -2.0]]))
+    full, held = backward(out), backward(out, held=("mean",))
+    np.testing.assert_allclose(full[id(x)], np.zeros((3, 2)), atol=1e-15)
+    np.testing.assert_allclose(held[id(x)], np.tile([1.0, -2.0], (3, 1)))
+    assert backward(out, held=("sum",)).keys() == {id(out)}, "the output's own op held: nothing flows"

@@ -144,3 +144,40 @@ def test_a_masked_mean_over_the_mask_count_instead_of_a_dim(divide_by, text):
     got = want * 5 / 3 if divide_by == "count" else want
     message = compare(got, want, what="dx", factors={"N": 5}, inputs={"mask": mask}, **TOL)
     assert (message is None) if text is None else (text in message), message
+
+
+def test_reshape_hint_names_the_shape():
+    message = compare(np.ones((2, 12)), np.ones((2, 2, 2, 3)), what="dx", **TOL)
+    assert "reshape it to (2, 2, 2, 3)" in message
+
+
+def test_a_padded_gradient_is_told_to_strip_the_padding():
+    message = compare(np.ones((1, 2, 6, 5)), np.ones((1, 2, 4, 3)), what="dx", **TOL)
+    assert "it looks padded, 1 too many on each side of axis (2, 3); strip the padding" in message
+    assert "padded" not in compare(np.ones((1, 2, 6, 4)), np.ones((1, 2, 4, 3)), what="dx", **TOL)
+
+
+def test_wrong_only_at_tied_entries():
+    """Max pooling's gradient sent to every tied maximum: wrong only where x ties, and each
+    tie group keeps one right entry."""
+    x = np.array([[1.0, 1.0], [0.5, 2.0]])
+    want = np.array([[1.0, 0.0], [0.0, 1.0]])
+    got = np.array([[1.0, 1.0], [0.0, 1.0]])
+    assert "only at entries where x has ties" in compare(got, want, what="dx", inputs={"x": x}, **TOL)
+    untied = np.array([[1.0, 3.0], [0.5, 2.0]])
+    assert "ties" not in compare(got, want, what="dx", inputs={"x": untied}, **TOL)
+
+
+def test_gradient_sent_to_entries_that_should_get_none():
+    rng = np.random.default_rng(1)
+    want = np.where(rng.random((6, 6)) < 0.3, rng.normal(size=(6, 6)), 0.0)
+    got = np.where(want == 0, 1.5, want)
+    assert "is not 0 at" in compare(got, want, what="dx", **TOL)
+
+
+def test_another_mask_in_backward():
+    rng = np.random.default_rng(2)
+    dout = rng.normal(size=(10, 10))
+    mask, other = rng.random((10, 10)) < 0.5, rng.random((10, 10)) < 0.5
+    message = compare(dout * other, dout * mask, what="dx", **TOL)
+    assert "backward keeps other entries than forward did; use the forward's mask" in message

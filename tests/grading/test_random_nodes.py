@@ -43,7 +43,7 @@ def test_keeping_with_the_wrong_probability_and_no_scaling_is_caught():
     (("        return dout * mask\n", "        return dout\n"), "dropout: train mode (backward)", "dx is wrong"),
     (("        return dout * mask\n",
       '        return dout * (np.random.rand(*dout.shape) < dropout_param["p"]) / dropout_param["p"]\n'),
-     "dropout: keep most (backward)", "dx is wrong"),
+     "dropout: keep most (backward)", "backward keeps other entries than forward did; use the forward's mask"),
     (('    if mode == "train":', "    if True:"), "dropout: test mode (forward)", "the output is wrong"),
     (("mask = (np.random.rand(*x.shape) < p) / p", "mask = (np.random.rand(*x.shape) < p) * 1.0"),
      "dropout: train mode (forward)", "off by a constant factor of 0.7"),

@@ -96,6 +96,17 @@ def test_each_assignment_has_twelve_buggy_submissions_mostly_diagnosed_right(ass
     assert len(wrong) <= 0.2 * len(cases), "\n".join(wrong)
 
 
+@pytest.mark.parametrize("assignment", sorted(p.name for p in STUDENTS.iterdir() if p.is_dir()))
+def test_each_assignment_has_a_corpus_mostly_diagnosed_right(assignment, graded):
+    """Per assignment, not only over all: at least 12 buggy and 5 correct submissions, and at
+    least 80% of the buggy ones with the right diagnosis."""
+    buggy = [c for c in submissions(STUDENTS) if c.parent.name == assignment]
+    assert len(buggy) >= 12 and len([c for c in submissions(CORRECT) if c.parent.name == assignment]) >= 5
+    right = [c for c in buggy if expectation(c)["diagnosis"].lower() in
+             " | ".join(t.output for t in failing_tests(graded(c), expectation(c)["node"])).lower()]
+    assert len(right) >= 0.8 * len(buggy), f"{assignment}: {len(right)} of {len(buggy)} diagnosed right"
+
+
 @pytest.mark.parametrize("case", submissions(CORRECT), ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_unusual_correct_submission_gets_full_marks(case, graded):
     results = graded(case)

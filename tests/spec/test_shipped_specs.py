@@ -1,4 +1,4 @@
-"""The three shipped specs: valid, complete against the student contract, and carrying the
+"""The shipped specs: valid, complete against the student contract, and carrying the
 lecture's worked examples with their exact values (checked against the reference engine)."""
 
 from __future__ import annotations
@@ -32,6 +32,24 @@ CONTRACT = {
 }
 ATTRIBUTES = {("scalar-graphs", "Pow"): {"p"}, ("vector-layers", "LeakyReLU"): {"alpha"}}
 
+# The function pairs and losses of layer-functions (../shared/STUDENT_API.md): what students
+# define, and forward's arguments in order.
+FUNCTIONS = {
+    "layer-functions": {
+        ("affine_forward", "affine_backward"): ["x", "w", "b"],
+        ("relu_forward", "relu_backward"): ["x"],
+        ("svm_loss",): ["x", "y"],
+        ("softmax_loss",): ["x", "y"],
+        ("batchnorm_forward", "batchnorm_backward"): ["x", "gamma", "beta", "bn_param"],
+        ("layernorm_forward", "layernorm_backward"): ["x", "gamma", "beta", "ln_param"],
+        ("dropout_forward", "dropout_backward"): ["x", "dropout_param"],
+        ("conv_forward_naive", "conv_backward_naive"): ["x", "w", "b", "conv_param"],
+        ("max_pool_forward_naive", "max_pool_backward_naive"): ["x", "pool_param"],
+        ("spatial_batchnorm_forward", "spatial_batchnorm_backward"): ["x", "gamma", "beta", "bn_param"],
+    },
+}
+SHIPPED = sorted([*CONTRACT, *FUNCTIONS])
+
 
 def load(name: str):
     assignment, warnings = load_assignment(ROOT / "assignments" / name)
@@ -56,7 +74,40 @@ def test_vector_layers_defaults_and_numerical_range():
         assert "range" in kinds, f"{name} needs numerical-range tests (|x| = 1e3)"
 
 
-@pytest.mark.parametrize("name", sorted(CONTRACT))
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_function_pairs_match_the_student_contract(name):
+    assignment = load(name)
+    assert {tuple(n.convention.symbols()): [i.name for i in n.inputs] for n in assignment.nodes.values()} == FUNCTIONS[name]
+    assert assignment.id == name
+
+
+def test_layer_functions_settings_state_randomness_and_range():
+    """bn_param's running statistics are checked state in both normalizations, in both modes
+    and on a first call without them; dropout is a seeded random node keeping with probability
+    p in train mode; both losses have range tests at 1e3; conv and pooling are tested at the
+    strides, paddings and windows the contract names."""
+    nodes = load("layer-functions").nodes
+    for name in ("batchnorm", "spatial_batchnorm"):
+        bn = next(i for i in nodes[name].inputs if i.name == "bn_param")
+        assert set(bn.state) == {"running_mean", "running_var"}
+        modes = {dict(i.param)["mode"] for t in nodes[name].tests for i in t.inputs if i.name == "bn_param"}
+        assert modes == {"train", "test"} and nodes[name].tests[0].points["state"] > 0
+        assert any("running_mean" not in dict(i.param) for t in nodes[name].tests for i in t.inputs if i.is_param)
+    random = nodes["dropout"].random
+    assert (random.input, random.keep, random.seed, dict(random.when)) == ("x", "p", "seed", {"mode": "train"})
+    assert {dict(i.param)["mode"] for t in nodes["dropout"].tests for i in t.inputs if i.is_param} == {"train", "test"}
+    for name in ("svm_loss", "softmax_loss"):
+        big = [t for t in nodes[name].tests if t.kind == "range"]
+        assert big and any(np.max(np.abs(e.inputs["x"])) >= 1e3 for t in big for e in t.examples)
+    conv = {(p["stride"], p["pad"]) for t in nodes["conv"].tests for i in t.inputs if i.is_param for p in [dict(i.param)]}
+    assert {(1, 0), (1, 1), (2, 0), (2, 1)} <= conv
+    pools = {(p["pool_height"], p["stride"]) for t in nodes["max_pool"].tests
+             for i in t.inputs if i.is_param for p in [dict(i.param)]}
+    assert any(h == s for h, s in pools) and any(s < h for h, s in pools), "windows that tile and that overlap"
+    assert any(t.settings.dims.get("N") == 1 for n in nodes.values() for t in n.tests), "a batch of one"
+
+
+@pytest.mark.parametrize("name", SHIPPED)
 def test_specs_mix_visible_and_after_due_date_tests(name):
     assignment = load(name)
     visibilities = {t.settings.visibility for t in assignment.node_tests} | \
