@@ -15,7 +15,7 @@ from grader.spec.randomgraph import draw_graph_case
 from grader.spec import load_assignment
 
 ROOT = Path(__file__).resolve().parents[1]
-NAMES = ["scalar-graphs", "vector-layers", "backprop-engine"]
+NAMES = ["scalar-graphs", "vector-layers", "backprop-engine", "forward-mode"]
 
 
 def assignment(name: str):
