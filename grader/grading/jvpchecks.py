@@ -78,7 +78,8 @@ class JvpTestRun(NodeTestRun):
             if scale > 0:
                 self.agreement.append(float(np.max(np.abs(got - want))) / scale)
             return None
-        problem = self._compare(got, want, "the tangent jvp returned", case, self._mistakes(case))
+        call = self.node.convention.call("jvp")
+        problem = self._compare(got, want, f"the tangent {call} returned", case, self._mistakes(case))
         if problem and all(np.size(v) <= 8 for v in case.arrays.values()):
             shown = ", ".join(f"{n}_dot = {fmt(t)}" for n, t in case.tangents.items())
             problem += f" (at {show_inputs(case)}, {shown})"
@@ -117,7 +118,8 @@ class JvpTestRun(NodeTestRun):
         if problem:
             return problem
         name = ", ".join(f"{n}_dot" for n in case.tangents)
-        return jvpnumeric.judge(self.node, self.test.attributes, case, name)
+        return jvpnumeric.judge(self.node, self.test.attributes, case, f"{self.node.convention.call('jvp')}'s tangent "
+                                f"along {name}")
 
     def check_no_mutation(self, case: Case, i: int) -> str | None:
         problem = self._failed(case, "new", "forward", "jvp")

@@ -48,10 +48,10 @@ def plan(case: "Case") -> list[dict]:
     return plans
 
 
-def judge(node: NodeType, attributes: dict[str, Any], case: "Case", name: str) -> str | None:
+def judge(node: NodeType, attributes: dict[str, Any], case: "Case", what: str) -> str | None:
     """None when jvp agrees with differences of the forward at every entry the reference
-    says they work; otherwise what is wrong. ``name`` is the tangent's own name (``x_dot``)
-    for messages."""
+    says they work; otherwise what is wrong. ``what`` names the tangent in messages
+    (``Sin.jvp's tangent along x_dot``)."""
     base = np.asarray(case.replies["forward"]["ok"]["out"], dtype=np.float64)
     mine = np.asarray(case.replies["jvp"]["ok"]["tangent"], dtype=np.float64)
     outs = case.replies["many"]["ok"]["outs"]
@@ -76,8 +76,7 @@ def judge(node: NodeType, attributes: dict[str, Any], case: "Case", name: str) -
     for j in np.flatnonzero(~agree):
         if not fails(j):
             kept = ~excused
-            problem = compare(mine[kept], estimate[kept], what=f"the tangent along {name}", rtol=RTOL,
-                              atol=ATOL) or f"the tangent along {name} is wrong"
+            problem = compare(mine[kept], estimate[kept], what=what, rtol=RTOL, atol=ATOL) or f"{what} is wrong"
             if " is wrong" in problem:
                 return problem.replace(" is wrong", " disagrees with finite differences of your own forward", 1)
             return f"{problem} (compared with finite differences of your own forward)"
