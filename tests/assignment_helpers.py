@@ -15,7 +15,8 @@ from grader.spec.randomgraph import draw_graph_case
 from grader.spec import load_assignment
 
 ROOT = Path(__file__).resolve().parents[1]
-NAMES = ["scalar-graphs", "vector-layers", "backprop-engine", "layer-functions", "rnn-functions"]
+NAMES = ["scalar-graphs", "vector-layers", "backprop-engine", "layer-functions", "rnn-functions",
+         "forward-mode"]
 
 
 def assignment(name: str):

@@ -13,7 +13,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "grader"
 LEVEL = {"errors": 0, "engine": 1, "sandbox": 1, "report": 1, "spec": 2, "grading": 3, "authoring": 3,
          "course": 4, "cli": 5, "__main__": 6, "": 6,
          "grade": 6, "validate": 6, "template": 6}  # the last three: old paths kept for scripts
-WORKER = {"worker", "calls", "calltimer", "conventions", "replies", "studentengine", "capture", "imports", "processes", "protocol"}
+WORKER = {"worker", "calls", "calltimer", "conventions", "maps", "replies", "studentengine", "capture", "imports", "processes",
+          "protocol"}
 MAX_LINES = 410
 
 

@@ -36,6 +36,13 @@ def public_data(assignment: Assignment, data: dict[str, Any]) -> dict[str, Any]:
             del data["graphs"][gid]
     if data.get("graphs") == {}:
         del data["graphs"]
+    if assignment.jacobian is not None:
+        kept = [t for t, test in zip(data["jacobian"]["tests"], assignment.jacobian.tests)
+                if test.settings.visibility == "visible"]
+        if kept:
+            data["jacobian"]["tests"] = kept
+        else:
+            del data["jacobian"]
     return data
 
 

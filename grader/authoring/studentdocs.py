@@ -1,5 +1,6 @@
 """The README students get with their template: the task, each node's math and shapes, the
-rules of the contract, and how to check their work."""
+rules of the contract (forward mode's ``jvp`` and ``jacobian(f, x)`` where the assignment
+has them), and how to check their work."""
 
 from __future__ import annotations
 
@@ -18,6 +19,47 @@ RULES = """\
 - Do not modify the input arrays or `grad_output`: compute new arrays.
 - Use numpy and the Python standard library. Importing torch, jax, tensorflow, autograd or
   the grader itself is not allowed. Printing is fine.
+"""
+
+JVP = """\
+## Forward mode: `jvp`
+
+`jvp(self, *input_tangents)` is called after `forward` on the same instance, with one tangent
+per input, each shaped like its input (a node of inputs `x, y` gets `jvp(x_dot, y_dot)`). It
+returns the output's tangent, shaped like the output: the sum over the inputs of
+∂out/∂input times that input's tangent. For out = sin(x) that is `np.cos(x) * x_dot`, not
+`np.cos(x)`; for out = x · y it is `x_dot * y + x * y_dot`, one term per input. Run through
+a graph in topological order, the tangent of the output is the derivative of the graph
+along its inputs' tangents: seed `x1_dot = 1` and every other input's with 0, and it is
+∂f/∂x1.
+"""
+
+JVP_RULES = """\
+## Rules
+
+- `forward` takes numpy arrays (float64) and returns the output. Keep on `self` whatever
+  `jvp` needs.
+- `jvp(*input_tangents)` is called on the instance whose `forward` ran last, with one tangent
+  per input; it returns one array, the output's tangent, shaped like the output.
+- Several instances of a class may be alive at once: keep state on `self`, never on the class.
+- Do not modify the input arrays or the tangents: compute new arrays.
+- Use numpy and the Python standard library. Importing torch, jax, tensorflow, autograd or
+  the grader itself is not allowed. Printing is fine.
+"""
+
+JACOBIAN = """\
+## `{function}(f, x)`
+
+`f(x, x_dot) -> (y, y_dot)` evaluates a function forward mode (the grader supplies it): `x`
+and `x_dot` are 1-d arrays of length len(x), `y` and `y_dot` 1-d arrays of length len(y), and
+`y_dot` is the derivative of y along `x_dot`. `{function}(f, x)` returns dy/dx, an array of
+shape (len(y), len(x)), built from exactly len(x) calls of f, one per input direction: with
+`x_dot = e_j` (1 at j, 0 elsewhere), `y_dot` is column j. The grader counts the calls. Call
+f with one tangent at a time, at the `x` you were given, and leave `x` unmodified.
+
+The grader calls it with these functions f:
+
+{maps}
 """
 
 CHECK = """\
@@ -43,7 +85,14 @@ def student_readme(assignment: Assignment) -> str:
     graded = [n for n in assignment.nodes.values() if not n.provided]
     classes = [n for n in graded if n.convention.kind == "class"]
     others = [n for n in graded if n.convention.kind != "class"]
-    if classes and not others:
+    forward_mode = bool(graded) and all(n.convention.forward_mode for n in graded)
+    if forward_mode:
+        also = f", and the function `{assignment.jacobian.function}(f, x)`" if assignment.jacobian else ""
+        parts.append(f"## Your task\n\nIn {files}, implement `forward` and `jvp` of each class below{also}:\n"
+                     "replace every `raise NotImplementedError(...)` with your code.\n")
+        parts.append(_table(graded))
+        parts.append(JVP)
+    elif classes and not others:
         parts.append(f"## Your task\n\nIn {files}, implement `forward` and `backward` of each class "
                      "below:\nreplace every `raise NotImplementedError(...)` with your code.\n")
         parts.append(_table(graded))
@@ -53,10 +102,13 @@ def student_readme(assignment: Assignment) -> str:
         parts.append(_calls(graded))
     if graded:
         parts.extend(_section(n) for n in graded)
-        parts.append((RULES if not others else _rules(graded)) + _settings_rules(graded))
+        rules = JVP_RULES if forward_mode else RULES if not others else _rules(graded)
+        parts.append(rules + _settings_rules(graded))
     else:
         parts.append(f"## Your task\n\nIn {files}, replace every `raise NotImplementedError(...)` "
                      "with your code.\n")
+    if assignment.jacobian:
+        parts.append(_jacobian(assignment))
     if assignment.provided:
         given = ", ".join(f"`{f}`" for f in assignment.provided)
         parts.append(f"## Files you are given\n\n{given}: read, do not edit; the grader uses its own copy.\n")
@@ -97,6 +149,10 @@ def _calls(nodes: list[NodeType]) -> str:
             upstream = ", ".join(f"d{o}" for o in node.outputs or ["out"])
             calls = [(f"`{forward}({', '.join(inputs)})`: {args}", f"`({outs}, cache)`"),
                      (f"`{backward}({upstream}, cache)`", grads)]
+        elif c.kind == "jvp":
+            dots = ", ".join(f"{n}_dot" for n in inputs)
+            calls = [(f"`{node.name}(...).forward(...)`: {args}", "the output"),
+                     (f"`{node.name}(...).jvp({dots})`", "the output's tangent")]
         elif c.kind == "loss":
             calls = [(f"`{c.forward}({', '.join(inputs)})`: {args}", f"`(loss, d{inputs[0]})`")]
         else:
@@ -147,6 +203,15 @@ def _settings_rules(nodes: list[NodeType]) -> str:
                      "the output and backward are checked given that mask, the fraction kept must be plausible, "
                      "and the same seed must give the same mask.")
     return "\n".join(rules) + "\n" if rules else ""
+
+
+def _jacobian(assignment: Assignment) -> str:
+    """What ``jacobian(f, x)`` is given and returns, and the maps the grader calls it with."""
+    from grader.spec.maps import MAPS
+
+    used = dict.fromkeys(t.map for t in assignment.jacobian.tests)
+    maps = "".join(f"- {MAPS[name].description}\n" for name in used)
+    return JACOBIAN.format(function=assignment.jacobian.function, maps=maps.rstrip("\n"))
 
 
 def _section(node: NodeType) -> str:

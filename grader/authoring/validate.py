@@ -34,6 +34,8 @@ def validate(path: str | Path) -> Validation:
              + (f" (and {provided} provided)" if provided else ""),
              f"{len(tests)} node test{'s' if len(tests) != 1 else ''}",
              f"{len(assignment.graphs)} graph{'s' if len(assignment.graphs) != 1 else ''}",
+             *([f"{len(assignment.jacobian.tests)} jacobian test{'s' if len(assignment.jacobian.tests) != 1 else ''}"]
+               if assignment.jacobian else []),
              f"{assignment.max_points():g} points"]
     summary = f"{assignment.id} is valid: {', '.join(parts)}"
     return Validation(True, summary, warnings)

@@ -29,9 +29,11 @@ ANALYTIC_AGREEMENT = 1e-12  # analytic float64 backwards agree to 1e-15 at worst
 def precision_note(node: str, agreement: list[float]) -> str | None:
     """A note for the instructor when a node's backward passed but never agreed with the
     reference better than finite differences or single precision can (1e-12 and
-    worse, in every case): the grade stands, the way it was earned may not."""
+    worse, in every case): the grade stands, the way it was earned may not. ``node`` is a
+    node's name (its backward is meant) or a call such as ``Sin.jvp``."""
     if len(agreement) < 4 or min(agreement) <= ANALYTIC_AGREEMENT:
         return None
-    return (f"{node}.backward passes, but agrees with the reference only to about {np.median(agreement):.0e} "
+    call = node if "." in node else f"{node}.backward"  # a forward-mode node comes as "Sin.jvp"
+    return (f"{call} passes, but agrees with the reference only to about {np.median(agreement):.0e} "
             f"(relative) in every one of {len(agreement)} cases: a numerical derivative (finite differences "
             "of its own forward) or single precision, rather than the analytic derivative?")

@@ -49,6 +49,7 @@ class Case:
     random: bool = False               # a random node's random case: expected once its mask is known
     mask: np.ndarray | None = None     # the mask read off the student's output
     replays: Replays | None = None     # the reference replayed with a known mistake (see replays)
+    tangents: dict[str, np.ndarray] | None = None  # forward mode: each input's tangent
 
     @property
     def arrays(self) -> dict[str, np.ndarray]:
@@ -82,6 +83,8 @@ def show_inputs(case: Case) -> str:
 
 class NodeTestRun:
     """Plans the worker programs of one node test and judges their replies."""
+
+    names: dict[str, str] = {}  # how a check is named in results, where not as CHECK_NAMES has it
 
     def __init__(self, node: NodeType, test: NodeTest, cases: list[Case], rng: np.random.Generator):
         self.node, self.test, self.cases, self.rng = node, test, cases, rng

@@ -15,6 +15,7 @@ from pathlib import Path
 from grader.grading.agreement import precision_note
 from grader.grading.fingerprint import fingerprint
 from grader.grading.graphtests import GraphTests
+from grader.grading.jacobiantests import JacobianTests
 from grader.grading.loading import forbidden_imports
 from grader.grading.nodetests import NodeTests
 from grader.grading.session import Session
@@ -39,7 +40,8 @@ def grade_submission(assignment_dir: str | Path, submission_dir: str | Path, *, 
     submission = find_files(submission_dir, assignment.files)
     base = seed if seed is not None else submission.seed()
     results = Results(assignment.id, seed=base)
-    if node is not None and node not in assignment.nodes:
+    function = assignment.jacobian.function if assignment.jacobian else None
+    if node is not None and node not in assignment.nodes and node != function:
         results.output = f"there is no node {node!r} in {assignment.id} (nodes: {', '.join(assignment.nodes)})"
         return results
     files = dict(submission.found)
@@ -59,6 +61,8 @@ def grade_submission(assignment_dir: str | Path, submission_dir: str | Path, *, 
         if node is None:
             for number, graph in enumerate(assignment.graphs.values()):
                 graph_tests.run(graph, number + 1)
+        if node in (None, function):
+            JacobianTests(grading).run(len(assignment.nodes) + 2)
     for test in grading.tests:  # the worker is gone: all it printed has been read
         test.printed = sandbox.printed.of(test.requests).strip()
     results.tests = grading.tests

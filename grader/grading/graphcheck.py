@@ -4,7 +4,9 @@ With the grader's driver, the run reports every node's output and what each node
 received and returned, so a failure names the *first* node that goes wrong: in forward order
 for values, in backward order for gradients ("Pow's backward is wrong at b = 3"). With the
 student's driver (backprop-engine), it checks the topological order, every Var's gradient,
-and that a second backward does not double them.
+and that a second backward does not double them. In forward mode (a graph of jvp nodes) the
+run reports every node's output and tangent, and a failure names the first node, in
+topological order, whose forward or jvp is wrong ("Sin's jvp is wrong at x2 = 5").
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import numpy as np
 from grader.grading.outcome import error_text
 from grader.grading.diagnose import compare, fmt
 from grader.grading.graphrun import constant_name
-from grader.spec.reference import Result, graph_result, node_result
+from grader.spec.reference import Result, graph_jvp, graph_result, node_jvp, node_result
 from grader.spec.model import GraphNode, GraphTest, NodeType, Tolerance
 
 
@@ -71,6 +73,37 @@ def judge_grader_driver(graph: GraphTest, types: Mapping[str, NodeType], inputs:
         if problem:
             return problem
     return None
+
+
+def judge_forward_mode(graph: GraphTest, types: Mapping[str, NodeType], inputs: Mapping[str, np.ndarray],
+                       tangents: Mapping[str, np.ndarray], reply: dict, tol: Tolerance) -> str | None:
+    """None if every node's output and tangent, and so the graph's, are right along the
+    inputs' ``tangents``; else the first node (in topological order) that goes wrong."""
+    if "error" in reply:
+        return judge_grader_driver(graph, types, inputs, reply, tol)  # names the node that failed
+    run = reply["ok"]
+    values, got_tangents, given = run["values"], run["tangents"], run["given"]
+    compare_ = lambda got, want, what: compare(got, want, what=what, rtol=tol.rtol, atol=tol.atol)
+    for node in graph.nodes:
+        if node.type is None:
+            continue
+        node_type = types[node.type]
+        local_inputs = {inp.name: values[a] if isinstance(a, str) else np.asarray(float(a))
+                        for inp, a in zip(node_type.inputs, node.args)}
+        local = node_jvp(node_type, node.attributes, local_inputs,
+                         {inp.name: t for inp, t in zip(node_type.inputs, given[node.name])})
+        problem = compare_(values[node.name], local.output, "the output")
+        if problem:
+            return f"{node.type}'s forward is wrong{_at(node, values)} (node {_call(node)}): {problem}"
+        problem = compare_(got_tangents[node.name], local.tangent, "the tangent")
+        if problem:
+            dots = [f"{a}_dot = {fmt(t)}" for a, t in zip(node.args, given[node.name])
+                    if isinstance(a, str) and np.size(t) <= 8]
+            at = _at(node, values) + (", " + ", ".join(dots) if dots and _at(node, values) else "")
+            return f"{node.type}'s jvp is wrong{at} (node {_call(node)}): {problem}"
+    expected = graph_jvp(graph, types, inputs, tangents)
+    return (compare_(values[graph.output], expected.output, "the graph's output")
+            or compare_(got_tangents[graph.output], expected.tangent, "the tangent of the graph's output"))
 
 
 def _local(node: GraphNode, types: Mapping[str, NodeType], values: Mapping[str, np.ndarray],

@@ -1,6 +1,7 @@
 """Graph tests: each case of a spec's graph run on the student's nodes with the grader's
-driver (``graphrun``: the calls wired step by step) or by the student's own engine, judged
-against the reference (``graphcheck``), pipelined like node tests.
+driver (``graphrun``: the calls wired step by step; ``forwardrun`` for a forward-mode graph
+of jvp nodes, along the inputs' tangents) or by the student's own engine, judged against the
+reference (``graphcheck``), pipelined like node tests.
 """
 
 from __future__ import annotations
@@ -8,12 +9,14 @@ from __future__ import annotations
 import numpy as np
 
 from grader.grading.checks import Outcome
-from grader.grading.graphcheck import judge_grader_driver, judge_student_driver
+from grader.grading.forwardrun import ForwardGraphCase
+from grader.grading.graphcheck import judge_forward_mode, judge_grader_driver, judge_student_driver
 from grader.grading.graphrun import GraphCase, driver_step
 from grader.grading.session import Sent, Session, case_seed, failure_text
 from grader.report.results import TestResult, score_for
 from grader.sandbox.channel import WorkerFailure
 from grader.spec.draw import draw_case, example_case
+from grader.spec.forwardmode import tangents
 from grader.spec.model import Assignment, GraphTest
 from grader.spec.randomgraph import draw_graph_case
 
@@ -39,10 +42,10 @@ class GraphTests:
         outcome = Outcome("graph")
         self.blocked_by = self._blocked(graph, driver)
         in_flight, requests = None, []
-        for label, concrete, inputs in graph_cases(graph, self.session.assignment, rng):
+        for label, concrete, inputs, example in graph_cases(graph, self.session.assignment, rng):
             sent, case = None, None
             if not self.blocked_by:
-                case = None if driver else GraphCase(concrete, self.session.assignment.nodes, inputs)
+                case = None if driver else self._case(concrete, inputs, example, rng)
                 steps = [driver_step(concrete, self.session.assignment.nodes, inputs)] if driver else case.steps
                 out = self.session.outgoing(steps, requests)
                 if not out.small or (case and case.multi):  # these wait until every reply is read
@@ -87,8 +90,12 @@ class GraphTests:
             else:
                 while (steps := case.take(results)) is not None:
                     results = self.session.run_steps(steps, requests)
-                problem = judge_grader_driver(concrete, self.session.assignment.nodes, inputs, case.outcome(),
-                                              graph.settings.tolerance)
+                if isinstance(case, ForwardGraphCase):
+                    problem = judge_forward_mode(concrete, self.session.assignment.nodes, inputs, case.seeds,
+                                                 case.outcome(), graph.settings.tolerance)
+                else:
+                    problem = judge_grader_driver(concrete, self.session.assignment.nodes, inputs, case.outcome(),
+                                                  graph.settings.tolerance)
         except WorkerFailure as e:
             outcome.record(label, failure_text(e, f"graph {graph.id}"))
             self.blocked_by = f"not run: an earlier case {'ran past the time limit' if e.kind == 'timeout' else 'failed'}"
@@ -103,6 +110,14 @@ class GraphTests:
         outcome.record(label, problem)
         if problem and "time limit" in problem:
             self.blocked_by = "not run: an earlier case ran past the time limit"
+
+    def _case(self, graph: GraphTest, inputs: dict, example, rng: np.random.Generator):
+        """A case on the grader's driver: reverse mode, or forward mode along the inputs'
+        tangents (the example's, or drawn)."""
+        types = self.session.assignment.nodes
+        if graph.forward:
+            return ForwardGraphCase(graph, types, inputs, tangents(graph.inputs, inputs, example, rng))
+        return GraphCase(graph, types, inputs)
 
     def _blocked(self, graph: GraphTest, driver: bool) -> str | None:
         if driver:
@@ -119,12 +134,12 @@ class GraphTests:
 
 
 def graph_cases(graph: GraphTest, assignment: Assignment, rng: np.random.Generator):
-    """(label, concrete graph, inputs) for each case of a graph test."""
+    """(label, concrete graph, inputs, example or None) for each case of a graph test."""
     for i in range(graph.settings.cases):
         if graph.random is not None:
             concrete, inputs = draw_graph_case(graph, assignment.nodes, rng)
         else:
             concrete, inputs = graph, draw_case(graph.inputs, graph.settings, rng)
-        yield f"case {i + 1}", concrete, inputs
+        yield f"case {i + 1}", concrete, inputs, None
     for i, example in enumerate(graph.examples):
-        yield f"example {i + 1}", graph, example_case(graph.inputs, graph.settings, example.inputs, rng)
+        yield f"example {i + 1}", graph, example_case(graph.inputs, graph.settings, example.inputs, rng), example

@@ -68,6 +68,21 @@ def absent_summary(nodes: list[NodeType], absent: dict[str, list[str]]) -> list[
     return messages
 
 
+def unusable_function(symbol: str, file: str, args: list[str], loaded: dict, submission: Submission) -> str | None:
+    """Why the student's function ``symbol`` (such as ``jacobian(f, x)``) cannot be called
+    with ``args`` (None when it can)."""
+    why = unusable(symbol, file, loaded, submission)
+    if why:
+        return why.replace(f"has no class {symbol}", f"has no function {symbol}")
+    info = loaded["symbols"][symbol]
+    if info.get("kind") != "function":
+        return f"{symbol} in {file} must be a function"
+    wrong = _misfit(info.get("__call__"), len(args))
+    if wrong is not None:
+        return f"{symbol} takes ({wrong}), but it is called as {symbol}({', '.join(args)})"
+    return None
+
+
 def unusable_node(node: NodeType, loaded: dict, submission: Submission) -> str | None:
     """Why node type ``node`` cannot be called as its calling convention says (None when it
     can): what ``unusable`` finds, or a class where a function is due (or back), or a
@@ -80,7 +95,7 @@ def unusable_node(node: NodeType, loaded: dict, submission: Submission) -> str |
             continue  # its forward is graded; its backward's checks say it is missing
         if why:
             if "has no" in why:
-                kind = "class" if convention.kind in ("class", "static", "parameters") else "function"
+                kind = "class" if convention.kind in ("class", "static", "parameters", "jvp") else "function"
                 return f"{node.file} has no {kind} {symbol}"
             return why
     infos = [loaded["symbols"][s] for s in convention.symbols()]
@@ -101,14 +116,20 @@ def unusable_node(node: NodeType, loaded: dict, submission: Submission) -> str |
         return f"{name} in {node.file} must be a class"
     parameters = {p for p, _ in convention.parameters}
     args = [n for n in inputs if n not in parameters]
-    forward, backward = info.get("forward"), info.get("backward")
+    second = "jvp" if convention.forward_mode else "backward"  # what follows forward on an instance
+    forward, backward = info.get("forward"), info.get(second)
     if forward is None or backward is None:
-        return f"{name} has no {'forward' if forward is None else 'backward'} method"
+        return f"{name} has no {'forward' if forward is None else second} method"
     if convention.kind == "static" and not (forward.get("static") and backward.get("static")):
         return f"{name}.forward and {name}.backward must be static methods (@staticmethod)"
     if _misfit(forward, len(args)):
         takes = forward["positional"] if forward.get("static") else ["self", *forward["positional"]]
         return f"{name}.forward takes ({', '.join(takes)}), but it is called as forward({', '.join(args)})"
+    if convention.forward_mode:
+        if _misfit(backward, len(args)):
+            takes = ", ".join(["self", *backward["positional"]])
+            return f"{name}.jvp takes ({takes}), but it is called as jvp({', '.join(f'{a}_dot' for a in args)})"
+        backward = None
     backward_args = [*upstream, "cache"] if convention.kind == "static" else upstream
     if _misfit(backward, len(backward_args)):
         if backward_args == ["dout"]:

@@ -1,6 +1,7 @@
-"""The worker steps that call one node type: make an instance, its forward, its backward, and
-the finite-difference forwards of fresh instances, each in the node's calling convention
-and named the way the student wrote it (``Linear.forward``, ``affine_backward``)."""
+"""The worker steps that call one node type: make an instance, its forward, its backward (or,
+in forward mode, its jvp), and the finite-difference forwards of fresh instances, each in
+the node's calling convention and named the way the student wrote it (``Linear.forward``,
+``affine_backward``, ``Sin.jvp``)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,11 @@ def backward(node: NodeType, handle: int, grad: Any, where: str | None = None) -
     if grad is None:
         grad = np.zeros(())
     return {"do": "backward", "handle": handle, "grad": grad, "where": where or node.convention.call("backward")}
+
+
+def jvp(node: NodeType, handle: int, tangents: list, where: str | None = None) -> dict:
+    """Forward mode: the instance's jvp on one tangent per input (arrays, or wired references)."""
+    return {"do": "jvp", "handle": handle, "tangents": tangents, "where": where or node.convention.call("jvp")}
 
 
 def forward_many(node: NodeType, attributes: dict[str, Any], inputs_of: int, plan: list[dict]) -> dict:

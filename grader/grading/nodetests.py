@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from grader.grading.checks import Case, NodeTestRun, Outcome, make_cases
+from grader.grading.jvpchecks import JvpTestRun
 from grader.grading.session import Sent, Session, case_seed, failure_text
 from grader.report.results import TestResult, score_for
 from grader.sandbox.channel import WorkerFailure
@@ -62,7 +63,8 @@ class NodeTests:
         if planned is not None:
             return planned
         rng = np.random.default_rng(case_seed(self.session.seed, test.title, test.settings.visibility))
-        run = NodeTestRun(node, test, make_cases(node, test, rng), rng)
+        kind = JvpTestRun if node.convention.forward_mode else NodeTestRun
+        run = kind(node, test, make_cases(node, test, rng), rng)
         if not run.probe_program():
             run.prepare([])
         return run
@@ -143,7 +145,8 @@ class NodeTests:
         except (KeyError, TypeError, AttributeError, IndexError, ValueError) as e:
             return self._malformed(e, run)
         self._block_after_timeout(run.node.name, outcomes)
-        self.session.agreement.setdefault(run.node.name, []).extend(run.agreement)
+        key = f"{run.node.name}.jvp" if run.node.convention.forward_mode else run.node.name
+        self.session.agreement.setdefault(key, []).extend(run.agreement)
         return outcomes
 
     def _failed_by(self, e: WorkerFailure, run: NodeTestRun) -> dict[str, Outcome]:
@@ -163,7 +166,7 @@ class NodeTests:
             self.session.blocked[name] = f"{timeout} (so its remaining tests were not run)"
 
     def _results(self, run: NodeTestRun, outcomes: dict[str, Outcome], label: str) -> list[TestResult]:
-        results = [self._result(run.test, check, outcome, f"{label}.{k + 1}")
+        results = [self._result(run, check, outcome, f"{label}.{k + 1}")
                    for k, (check, outcome) in enumerate(outcomes.items())]
         if results:
             results[0].requests = run.requests  # what the test's calls printed is shown once
@@ -189,10 +192,12 @@ class NodeTests:
             outcomes[check] = outcome
         return outcomes
 
-    def _result(self, test: NodeTest, check: str, outcome: Outcome, number: str) -> TestResult:
+    def _result(self, run: NodeTestRun, check: str, outcome: Outcome, number: str) -> TestResult:
+        test = run.test
         points = test.points.get(check, 0)
+        named = run.names.get(check) or CHECK_NAMES.get(check, check)
         return TestResult(
-            name=f"{test.node}: {test.name} ({CHECK_NAMES.get(check, check)})", number=number,
+            name=f"{test.node}: {test.name} ({named})", number=number,
             max_score=points, score=score_for(points, outcome.passed, outcome.total, test.settings.partial),
             visibility=test.settings.visibility, output=outcome.summary(), node=test.node,
             group=test.name if test.kind == "node" else f"{test.name} (range)", check=check,

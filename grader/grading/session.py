@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from grader.grading.checks import error_text
-from grader.grading.loading import absent_summary, absent_symbols, unusable, unusable_node
+from grader.grading.loading import absent_summary, absent_symbols, unusable, unusable_function, unusable_node
 from grader.grading.submission import Submission
 from grader.report.results import TestResult
 from grader.sandbox.channel import Outgoing, WorkerFailure
@@ -53,7 +53,10 @@ class Session:
         if self.assignment.driver_file:
             driver = {"topological_sort": self.assignment.driver_file, "backward": self.assignment.driver_file}
         symbols.update(driver)
-        self.symbols = [n.name for n in nodes] + list(driver)  # what can be blocked
+        jacobian = self.assignment.jacobian
+        if jacobian is not None:
+            symbols[jacobian.function] = jacobian.file
+        self.symbols = [n.name for n in nodes] + list(driver) + ([jacobian.function] if jacobian else [])
         try:
             pending = self.sandbox.begin_load(symbols)
             if meanwhile:
@@ -83,6 +86,10 @@ class Session:
             why = unusable(symbol, file, loaded, self.submission)
             if why:
                 self.blocked[symbol] = why
+        if jacobian is not None:
+            why = unusable_function(jacobian.function, jacobian.file, ["f", "x"], loaded, self.submission)
+            if why:
+                self.blocked[jacobian.function] = why
 
     def fresh_worker(self) -> None:
         """A fresh copy of the worker for the next node type: whatever the last one's code

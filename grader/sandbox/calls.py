@@ -1,6 +1,7 @@
 """The worker's requests on student code: importing the student's files, then programs of
-steps (create an instance, forward, backward, the finite-difference forwards, a student's
-own engine on a graph), each step's outcome a data reply.
+steps (create an instance, forward, backward or jvp, the finite-difference forwards, a
+student's own engine on a graph, a student's jacobian on one of the grader's maps), each
+step's outcome a data reply.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.sandbox import replies
+from grader.sandbox import maps, replies
 from grader.sandbox.calltimer import limited
 from grader.sandbox.conventions import maker
 from grader.sandbox.protocol import directions
@@ -32,6 +33,7 @@ class Worker:
         self.inputs: dict[int, tuple[list, list]] = {}  # each instance's forward inputs, and copies
         self.outputs: dict[int, np.ndarray] = {}  # what each instance's forward returned
         self.returned: dict[int, list] = {}  # the gradients each instance's backward returned
+        self.tangents: dict[int, np.ndarray] = {}  # the tangent each instance's jvp returned
 
     # -- loading -------------------------------------------------------------------------------
 
@@ -70,7 +72,7 @@ class Worker:
             return {"found": False}
         info: dict[str, Any] = {"found": True, "kind": "class" if inspect.isclass(obj) else
                                 "function" if callable(obj) else type(obj).__name__}
-        for method in ("__init__", "forward", "backward") if inspect.isclass(obj) else ("__call__",):
+        for method in ("__init__", "forward", "backward", "jvp") if inspect.isclass(obj) else ("__call__",):
             target = getattr(obj, method, None) if inspect.isclass(obj) else obj
             static = inspect.isclass(obj) and isinstance(inspect.getattr_static(obj, method, None), staticmethod)
             info[method] = _signature(target, skip_self=inspect.isclass(obj) and not static)
@@ -101,7 +103,7 @@ class Worker:
 
     def _do_new(self, step: dict) -> int:
         handle = step["as"]
-        for held in (self.handles, self.inputs, self.outputs, self.returned):
+        for held in (self.handles, self.inputs, self.outputs, self.returned, self.tangents):
             held.pop(handle, None)
         self.arity[handle] = step["arity"]
         self.output_names[handle] = step.get("output_names")
@@ -149,16 +151,59 @@ class Worker:
             reply["upstream"] = original[0]  # what the wiring added up, for the grader to judge
         return reply
 
+    def _do_jvp(self, step: dict) -> dict:
+        """Forward mode: the instance's jvp on copies of the input tangents, after its forward;
+        it returns one tangent, the output's."""
+        obj = self._instance(step)
+        originals = [self._wired(t) for t in step["tangents"]]
+        tangents = [t.copy() for t in originals]
+        with limited(step.get("where", "jvp")):
+            result = obj.jvp(*tangents)
+        if result is None or isinstance(result, (tuple, list)):
+            got = "None" if result is None else f"a {type(result).__name__} of {len(result)}"
+            raise StudentError({"kind": "bad_return", "message": f"returned {got}; it must return one array, the "
+                                "output's tangent (each input's term added up), shaped like the output"})
+        tangent = to_array(result, "the tangent it returned")
+        self.tangents[step["handle"]] = tangent
+        inputs, inputs_given = self.inputs.get(step["handle"], ([], []))
+        return {"tangent": tangent, "modified": _modified(inputs, inputs_given),
+                "tangents_modified": _modified(tangents, originals)}
+
+    def _do_jacobian(self, step: dict) -> dict:
+        """The student's jacobian(f, x), f one of the grader's maps (``maps``), which counts its
+        calls; the Jacobian and what f saw come back, to be judged by the grader."""
+        function = self.symbols.get(step["function"])
+        if function is None:
+            raise StudentError({"kind": "missing", "message": f"there is no function {step['function']}"})
+        x = np.array(step["x"], dtype=np.float64)
+        f, calls = maps.make(step["map"], step["params"], x)
+        given = x.copy()
+        with limited(step.get("where", step["function"])):
+            result = function(f, given)
+        if result is None:
+            raise StudentError({"kind": "bad_return", "message": "returned None; it must return the Jacobian, "
+                                "an array of shape (len(y), len(x))"})
+        n = x.shape[0]
+        return {"jacobian": to_array(result, "the Jacobian it returned"), "calls": calls.count,
+                "tangents": np.array(calls.tangents) if calls.tangents else np.zeros((0, n)),
+                "moved": calls.moved, "modified": given.tobytes() != x.tobytes()}
+
     def _wired(self, value: Any) -> np.ndarray:
         """An input or upstream gradient of a step: an array the grader sent, or, in a graph,
         what an earlier step of student code gave (``$out``: the output of a handle's forward;
         ``$grad``: the i-th gradient its backward returned; ``$ones``: ones shaped like an
-        output; ``$sum``: these added up, shaped like the output of ``like``). The grader
-        wires the student's nodes this way without sending any value of its own."""
+        output; ``$sum``: these added up, shaped like the output of ``like``; ``$tangent``:
+        the tangent a handle's jvp returned). The grader wires the student's nodes this way
+        without sending any value of its own."""
         if not isinstance(value, dict):
             return np.array(value)
         if "$param" in value:  # a dict of settings (bn_param), passed as a dict
             return dict(value["$param"])
+        if "$tangent" in value:
+            tangent = self.tangents.get(value["$tangent"])
+            if tangent is None:
+                raise StudentError({"kind": "skipped", "message": "not run: a node before it in the graph failed"})
+            return tangent.copy()
         if "$out" in value or "$ones" in value:
             out = self.outputs.get(value.get("$out", value.get("$ones")))
             if out is None:
@@ -182,7 +227,8 @@ class Worker:
 
     def _do_forward_many(self, step: dict) -> dict:
         """Forward of fresh instances on perturbed copies of the inputs (finite differences):
-        for each plan, +h then -h per element, or per direction."""
+        for each plan, +h then -h per element, or per direction, or (``along``: forward mode)
+        every input at once along its tangent."""
         if "inputs_of" in step:  # the inputs an instance's forward was given in this request
             if step["inputs_of"] not in self.inputs:
                 raise StudentError({"kind": "skipped", "message": "not run: the instance could not be created"})
@@ -192,8 +238,10 @@ class Worker:
         make, where = self._maker(step), step.get("where", "forward")
         outs = []
         for plan in step["perturb"]:
-            k = plan["input"]
-            if "steps" in plan:
+            k = plan.get("input")
+            if "along" in plan:
+                moves = [(None, [None if t is None else np.array(t) for t in plan["along"]], float(plan["step"]))]
+            elif "steps" in plan:
                 moves = [(e, None, float(h)) for e, h in enumerate(np.ravel(plan["steps"]))]
             else:
                 moves = [(None, v, float(plan["step"])) for v in directions(plan["seed"], plan["count"], base[k].shape)]
@@ -202,6 +250,10 @@ class Worker:
                     inputs = [_copy(x) for x in base]
                     if index is not None:
                         inputs[k].flat[index] += sign * h
+                    elif k is None:  # along the tangents, every input at once
+                        for i, t in enumerate(direction):
+                            if t is not None:
+                                inputs[i] += sign * h * t
                     else:
                         inputs[k] += sign * h * direction
                     with limited(where):  # a fresh instance and its forward: one timer for both

@@ -1,7 +1,9 @@
 """Student code in each calling convention, behind the one protocol the worker calls: an
 object with ``forward(*inputs)`` and ``backward(grad_output)``, whose backward gives one
-gradient per input (None for an input that gets none). See ``grader.spec.convention`` for
-the conventions themselves. A function pair's cache stays in its adapter, unseen."""
+gradient per input (None for an input that gets none), or, in forward mode (``jvp``), the
+student's own instance, with ``forward(*inputs)`` and ``jvp(*input_tangents)``. See
+``grader.spec.convention`` for the conventions themselves. A function pair's cache stays in
+its adapter, unseen."""
 
 from __future__ import annotations
 
@@ -20,11 +22,11 @@ def maker(convention: dict, symbols: dict[str, Any], attrs: dict, inputs: list[s
 
     def symbol(name: str) -> Any:
         if symbols.get(name) is None:
-            what = "class" if kind in ("class", "static", "parameters") else "function"
+            what = "class" if kind in ("class", "static", "parameters", "jvp") else "function"
             raise StudentError({"kind": "missing", "message": f"there is no {what} {name}"})
         return symbols[name]
 
-    if kind == "class":
+    if kind in ("class", "jvp"):
         return lambda: symbol(forward)(**attrs)
     if kind == "functions":  # a pair whose backward is not written yet still has its forward graded
         return lambda: FunctionPair(symbol(forward), symbols.get(backward) or _absent(backward), (forward, backward),

@@ -145,7 +145,7 @@ def calls_in(step: dict) -> int:
     if kind == "forward_many":
         count = 0
         for plan in step.get("perturb", []):
-            count += 2 * (np.size(plan["steps"]) if "steps" in plan else int(plan.get("count", 0)))
+            count += 2 * (np.size(plan["steps"]) if "steps" in plan else int(plan.get("count", 1)))
         return max(1, count)
     if kind == "driver":
         return 2 * max(1, len(step.get("vars", []))) + 4

@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from grader.errors import Problem
+from grader.spec.forwardmode import check_examples, check_node, check_points as check_convention_points
 from grader.spec.convention import parse as parse_convention
 from grader.spec.graphs import GraphBuilder
+from grader.spec.jacobians import JacobianBuilder
 from grader.spec.params import MASK, merged_spec, param_input, random_mask, random_test, seeded
 from grader.spec.pyref import DEFAULT_MODULE, PythonReference, ReferenceModuleError
 from grader.spec.pyref import reference as python_reference
@@ -95,14 +97,15 @@ class Builder:
             self.warn(("id",), f"the id {data['id']!r} differs from its folder's name {self.root.name!r}")
         nodes = {name: self.node_type(name, spec) for name, spec in data.get("nodes", {}).items()}
         graphs = {gid: GraphBuilder(self).graph(gid, spec, nodes) for gid, spec in data.get("graphs", {}).items()}
-        if not nodes and not graphs:
+        jacobian = JacobianBuilder(self).build(data.get("jacobian"))
+        if not nodes and not graphs and jacobian is None:
             self.error((), "defines no nodes and no graphs: there is nothing to grade")
         solution = (self.root / data.get("solution", f"../../solutions/{data['id']}")).resolve()
         return Assignment(data["id"], data["title"], data.get("description", ""), self.root,
                           self.spec_file, list(self.files), list(provided), driver, solution, nodes,
                           {k: g for k, g in graphs.items() if g is not None},
                           dict(data.get("limits", {})), list(data.get("forbidden_imports", [])),
-                          self.references)
+                          self.references, jacobian)
 
     # -- inputs, settings, expressions -------------------------------------------------------
 
@@ -217,7 +220,8 @@ class Builder:
             for name in spec.get("grads", {}):
                 if name not in grad_names:
                     self.error(here + ("grads", name), f"{name!r} is not an input or node here", key=True)
-            out.append(Example(dict(given), spec.get("output"), dict(spec.get("grads", {})), here))
+            out.append(Example(dict(given), spec.get("output"), dict(spec.get("grads", {})), here,
+                               dict(spec.get("tangents", {})), spec.get("output_tangent")))
         return out
 
     def warn_hidden_points(self, visibility: str, points: float, path: tuple) -> None:
@@ -269,6 +273,7 @@ class Builder:
                         [k for k in kinks if k is not None],
                         tuple(output) if isinstance(output, list) else output, [], path, convention,
                         self.outputs(spec, reference, path), random)
+        check_node(self, node, spec)
         node_settings = inherit(self.defaults, spec)
         if not provided:
             tests = spec["tests"] if "tests" in spec else [{}]
@@ -312,9 +317,12 @@ class Builder:
             default_name = "numerical range"
         else:
             points = self.check_points(node, inputs, merged["points"], path)
+            given = {**self.doc.data["nodes"][node.name].get("points", {}), **spec.get("points", {})}
+            check_convention_points(self, node, points, given, path)
             default_name = "random cases"
         names = [i.name for i in inputs]
         examples = self.examples(spec.get("examples", []), inputs, path + ("examples",), names)
+        check_examples(self, examples, inputs, node.convention.forward_mode)
         if settings.cases > 0:
             self.check_dims(inputs, settings, path + ("inputs",) if "inputs" in spec else node.path + ("inputs",))
         if settings.cases == 0 and not examples:

@@ -3,7 +3,9 @@
 It catches what reading cannot: a reference whose shapes do not line up (``x @ W`` where
 ``x @ transpose(W)`` was meant), a draw that takes ``log`` out of its domain, kinks that
 leave no room to draw, and examples whose expected output or gradients disagree with the
-reference engine (the lecture's numbers, typed in by hand).
+reference engine (the lecture's numbers, typed in by hand). In forward mode, an example's
+``output_tangent`` is checked against the engine's JVP along its ``tangents``, and a jacobian
+test's example ``jacobian`` against the Jacobian of its map.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ import numpy as np
 
 from grader.spec.draw import DrawError, bind_dims, draw_case, example_case
 from grader.errors import Problem
-from grader.spec.reference import NodeFailure, Result, graph_result, node_result
+from grader.spec.maps import MAPS, draw as draw_map, expected as expected_jacobian
+from grader.spec.forwardmode import tangents
+from grader.spec.reference import NodeFailure, Result, graph_jvp, graph_result, node_jvp, node_result
 from grader.spec.model import Assignment, Example, Input, Settings, Tolerance
 from grader.spec.yamlsource import Document
 
@@ -32,17 +36,45 @@ def dry_run(assignment: Assignment, doc: Document) -> list[Problem]:
             continue
         for test in node.tests:
             run = lambda case, node=node, test=test: node_result(node, test.attributes, case)
+            jvp = lambda case, t, node=node, test=test: node_jvp(node, test.attributes, case, t).tangent
             _check_cases(test.inputs, test.settings, test.examples, run, node.path + ("reference",),
                          test.path, report, kinks=node.kinks, attributes=test.attributes,
-                         finite=True, seed=test.title, kink_path=node.path + ("kinks",))
+                         finite=True, seed=test.title, kink_path=node.path + ("kinks",), jvp=jvp)
     for graph in assignment.graphs.values():
         if graph.random is not None:
             _check_random(graph, assignment, report)
             continue
         run = lambda case, graph=graph: graph_result(graph, assignment.nodes, case)
+        jvp = lambda case, t, graph=graph: graph_jvp(graph, assignment.nodes, case, t).tangent
         _check_cases(graph.inputs, graph.settings, graph.examples, run, graph.path + ("nodes",),
-                     graph.path, report, finite=True, seed=graph.id)
+                     graph.path, report, finite=True, seed=graph.id, jvp=jvp)
+    for test in assignment.jacobian.tests if assignment.jacobian else []:
+        _check_jacobian(test, report)
     return problems
+
+
+def _check_jacobian(test, report) -> None:
+    """A drawn case of a jacobian test's map, and each example's Jacobian, on the engine."""
+    rng = np.random.default_rng(zlib.crc32(test.name.encode()))
+    cases = []
+    if test.settings.cases > 0 and all(d in test.settings.dims for d in MAPS[test.map].sizes):
+        from grader.spec.draw import resolve_dims
+        cases.append((None, draw_map(test.map, resolve_dims(test.settings, rng), rng)))
+    cases += [(e, e.inputs) for e in test.examples]
+    for example, inputs in cases:
+        what = "a drawn case" if example is None else f"example {example.path[-1] + 1}"
+        with np.errstate(all="ignore"):
+            _, jacobian = expected_jacobian(test.map, inputs)
+        if not np.all(np.isfinite(jacobian)):
+            report(test.path, f"the {test.map} map's Jacobian is not finite on {what}")
+        elif example is not None and example.output is not None:
+            want = np.asarray(example.output, dtype=float)
+            if want.shape != jacobian.shape:
+                report(example.path + ("jacobian",), f"has shape {want.shape}, the Jacobian has shape {jacobian.shape} "
+                                                     "(len(y), len(x))")
+            elif not np.allclose(jacobian, want, rtol=test.settings.tolerance.rtol, atol=test.settings.tolerance.atol):
+                report(example.path + ("jacobian",), f"the spec says {_show(want)}, the reference engine gives "
+                                                     f"{_show(jacobian)}")
 
 
 def _check_random(graph, assignment: Assignment, report) -> None:
@@ -61,7 +93,7 @@ def _check_random(graph, assignment: Assignment, report) -> None:
 def _check_cases(inputs: list[Input], settings: Settings, examples: list[Example],
                  run: Callable[[dict], Result], code_path: tuple, test_path: tuple,
                  report: Callable[[tuple, str], None], *, kinks=(), attributes=None,
-                 finite: bool, seed: str, kink_path: tuple = ()) -> None:
+                 finite: bool, seed: str, kink_path: tuple = (), jvp=None) -> None:
     rng = np.random.default_rng(zlib.crc32(seed.encode()))
     if settings.cases > 0:
         try:
@@ -79,6 +111,16 @@ def _check_cases(inputs: list[Input], settings: Settings, examples: list[Example
             continue
         case = example_case(inputs, settings, example.inputs, rng)
         result = _evaluate(run, case, code_path, report, f"example {example.path[-1] + 1}", finite)
+        wrong = next((k for k, t in example.tangents.items() if k in case and np.ndim(t) and
+                      np.shape(t) != np.shape(case[k])), None)
+        if wrong is not None:
+            report(example.path + ("tangents", wrong), f"has shape {np.shape(example.tangents[wrong])}, its input "
+                                                       f"{np.shape(case[wrong])}: give a number or a list of that shape")
+            continue
+        if result is not None and example.tangents and jvp is not None:
+            given = tangents(inputs, case, example, rng)
+            result.tangent = _evaluate(lambda c: jvp(c, given), case, code_path,
+                                       report, f"example {example.path[-1] + 1}", False)
         if result is not None:
             _compare(result, example, settings.tolerance, report)
 
@@ -153,6 +195,9 @@ def _compare(result: Result, example: Example, tol: Tolerance, report) -> None:
     for name, value in example.grads.items():
         if name in result.grads:
             expected.append((example.path + ("grads", name), f"the gradient of {name}", value, result.grads[name]))
+    if example.output_tangent is not None and result.tangent is not None:
+        expected.append((example.path + ("output_tangent",), "the output's tangent", example.output_tangent,
+                         result.tangent))
     for path, what, want, got in expected:
         want = np.asarray(want, dtype=float)
         if want.shape != got.shape and want.ndim != 0:

@@ -11,6 +11,9 @@
 - ``parameters``: a class constructed with its attributes (sizes), whose parameters are
   set as attributes before ``forward(x)``; ``backward(dout)`` returns dx and leaves each
   parameter's gradient in an attribute (``W`` -> ``dW`` unless the spec names another).
+- ``jvp`` (forward mode): a class with ``forward(*inputs)`` and ``jvp(*input_tangents)``,
+  called after forward on the same instance, which returns the output's tangent. Its
+  tangents are graded instead of gradients, and graphs of such nodes run forward mode.
 
 The grader tests every convention the same way: the worker wraps the student's code in an
 adapter with the class protocol (see ``grader.sandbox.conventions``).
@@ -21,7 +24,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-KINDS = ("class", "functions", "static", "loss", "parameters")
+KINDS = ("class", "functions", "static", "loss", "parameters", "jvp")
+CLASSES = ("class", "static", "parameters", "jvp")  # the kinds whose forward is a class's name
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,11 @@ class Convention:
             return self.forward  # its backward is the dx it returned
         return f"{self.forward}(...)" if phase == "new" else f"{self.forward}.{phase}"
 
+    @property
+    def forward_mode(self) -> bool:
+        """Whether the node is differentiated forward (``jvp``) rather than backward."""
+        return self.kind == "jvp"
+
     def describe(self) -> dict[str, Any]:
         """What the worker needs to build the adapter."""
         return {"kind": self.kind, "forward": self.forward, "backward": self.backward,
@@ -64,7 +73,7 @@ def parse(value: Any, name: str, inputs: list[str], path: tuple, error: Callable
     forward = spec.get("forward") or (f"{name}_forward" if kind == "functions" else name)
     backward = spec.get("backward") or (f"{name}_backward" if kind == "functions" else "")
     for key in ("forward", "backward"):
-        if key in spec and (kind in ("class", "static", "parameters") or (kind == "loss" and key == "backward")):
+        if key in spec and (kind in CLASSES or (kind == "loss" and key == "backward")):
             error(path + (key,), f"a {kind} convention has no {key} name to set" if key == "backward"
                   else f"a {kind} convention's forward is the node's own name")
     parameters = []

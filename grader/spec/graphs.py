@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from grader.spec.forwardmode import check_examples, graph_mode, random_mode
 from grader.spec.expr import ExprError, Expression, parse_wiring
 from grader.spec.model import GraphNode, GraphTest, NodeType, RandomGraphs
 from grader.spec.order import dependency_order
@@ -49,6 +50,8 @@ class GraphBuilder:
         settings = self.b.settings(merged)
         examples = self.b.examples(spec.get("examples", []), inputs, path + ("examples",),
                                  set(input_names) | set(wiring))
+        forward = graph_mode(self.b, nodes.values(), types, path)
+        check_examples(self.b, examples, inputs, forward)
         if settings.cases > 0:
             self.b.check_dims(inputs, settings, path + ("inputs",))
         points = spec.get("points", self.b.defaults["points"]["graph"])
@@ -56,7 +59,7 @@ class GraphBuilder:
         if ordered is None:
             return None
         return GraphTest(gid, spec.get("title", gid), inputs, ordered, output, examples, settings,
-                         points, path)
+                         points, path, forward=forward)
 
     def random_graph(self, gid: str, spec: dict[str, Any], types: dict[str, NodeType]) -> GraphTest | None:
         path = ("graphs", gid)
@@ -90,7 +93,8 @@ class GraphBuilder:
         points = spec.get("points", self.b.defaults["points"]["graph"])
         self.b.warn_hidden_points(settings.visibility, points, path)
         random = RandomGraphs(nodes, leaves, tuple(r["types"]), float(r.get("chain", 0.6)), leaf)
-        return GraphTest(gid, spec.get("title", gid), [], [], "", [], settings, points, path, random)
+        forward = random_mode(self.b, list(r["types"]), types, path)
+        return GraphTest(gid, spec.get("title", gid), [], [], "", [], settings, points, path, random, forward)
 
     def graph_node(self, name: str, text: str, types: dict[str, NodeType], names: set[str],
                    path: tuple) -> GraphNode | None:

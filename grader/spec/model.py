@@ -16,15 +16,17 @@ from grader.spec.expr import Expression
 from grader.spec.pyref import PythonReference
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
-CHECKS = ("forward", "backward", "numeric", "no_mutation", "independence", "state", "random")
+CHECKS = ("forward", "backward", "jvp", "numeric", "no_mutation", "independence", "state", "random")
+JACOBIAN_CHECKS = ("jacobian", "calls", "no_mutation")
 
 BUILTIN_DEFAULTS: dict[str, Any] = {
     "cases": 5,
     "visibility": "visible",
     "tolerance": {"rtol": 1e-6, "atol": 1e-8},
     "margin": 1e-2,
-    "points": {"forward": 1, "backward": 2, "numeric": 1, "no_mutation": 0.5,
-               "independence": 0.5, "state": 1, "random": 1, "range": 1, "graph": 2},
+    "points": {"forward": 1, "backward": 2, "jvp": 2, "numeric": 1, "no_mutation": 0.5,
+               "independence": 0.5, "state": 1, "random": 1, "range": 1, "graph": 2,
+               "jacobian": 2, "calls": 1},
     "partial": True,
     "draw": "normal",
     "dtype": "float64",
@@ -98,12 +100,15 @@ class Tolerance:
 
 @dataclass
 class Example:
-    """A fixed case: input values, and optionally the output and gradients the spec expects."""
+    """A fixed case: input values, and optionally the output and gradients the spec expects;
+    in forward mode, the inputs' tangents and the output's tangent along them."""
 
     inputs: dict[str, Any]
     output: Any = None
     grads: dict[str, Any] = field(default_factory=dict)
     path: tuple = ()
+    tangents: dict[str, Any] = field(default_factory=dict)
+    output_tangent: Any = None
 
 
 @dataclass
@@ -194,6 +199,29 @@ class GraphTest:
     points: float
     path: tuple = ()
     random: RandomGraphs | None = None  # set for drawn graphs; nodes and inputs then come per case
+    forward: bool = False  # run forward mode (its nodes have the jvp convention): values and tangents
+
+
+@dataclass
+class JacobianTest:
+    """Cases of the student's ``jacobian(f, x)`` on one of the grader's smooth maps: its
+    parameters and x drawn per case (sizes from ``settings.dims``), or given by examples."""
+
+    name: str
+    map: str
+    settings: Settings
+    points: dict[str, float]       # per check: jacobian (values), calls (exactly len(x)), no_mutation
+    examples: list[Example]
+    path: tuple = ()
+
+
+@dataclass
+class JacobianSpec:
+    """The student's forward-mode Jacobian function and its tests."""
+
+    function: str
+    file: str
+    tests: list[JacobianTest]
 
 
 @dataclass
@@ -214,6 +242,7 @@ class Assignment:
     limits: dict[str, float] = field(default_factory=dict)
     forbidden_imports: list[str] = field(default_factory=list)
     references: str | None = None  # the instructor's module of Python references, when a node uses one
+    jacobian: JacobianSpec | None = None  # the student's jacobian(f, x), when the spec grades one
 
     @property
     def shipped(self) -> list[str]:
@@ -227,4 +256,5 @@ class Assignment:
 
     def max_points(self) -> float:
         total = sum(sum(t.points.values()) for t in self.node_tests)
+        total += sum(sum(t.points.values()) for t in (self.jacobian.tests if self.jacobian else []))
         return total + sum(g.points for g in self.graphs.values())

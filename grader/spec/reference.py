@@ -3,7 +3,9 @@
 A node type's reference expression is evaluated on engine Vars; a graph is built by
 evaluating each of its nodes' references on the Vars of the nodes it reads, so one engine
 graph holds the whole computation and every intermediate gradient comes from one backward pass.
-A node type without a reference has only what its examples say (``example_result``).
+A node type without a reference has only what its examples say (``example_result``). In
+forward mode (``node_jvp``, ``graph_jvp``) the same Vars carry tangents instead: the tangent
+of a node's output, or of every node of a graph, along given input tangents.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from grader.engine import Var, apply, backward
+from grader.engine import Var, apply, backward, forward_tangents
 from grader.spec.model import Example, GraphTest, NodeType
 from grader.spec.params import MASK, copy_settings
 
@@ -36,6 +38,8 @@ class Result:
     values: dict[str, np.ndarray]
     grads: dict[str, np.ndarray]
     settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tangents: dict[str, np.ndarray] = field(default_factory=dict)  # forward mode: every named Var's tangent
+    tangent: np.ndarray | None = None  # forward mode: the output's tangent
 
 
 def is_random(node: NodeType, inputs: Mapping[str, Any]) -> bool:
@@ -88,6 +92,30 @@ def node_result(node: NodeType, attributes: Mapping[str, Any], inputs: Mapping[s
     floats = {i.name for i in node.inputs if i.dtype == "float64"}
     return Result(output, {k: v.value for k, v in leaves.items()},
                   {k: _grad(grads, v) for k, v in leaves.items() if k in floats}, settings)
+
+
+def node_jvp(node: NodeType, attributes: Mapping[str, Any], inputs: Mapping[str, Any],
+             tangents: Mapping[str, Any]) -> Result:
+    """Forward mode through ``node``'s reference: its output, and the output's tangent along
+    ``tangents`` (one per input name; an input not named, or an integer one, is constant)."""
+    env = reference_env(node, attributes, inputs)
+    out = node.reference.evaluate(env)
+    seeds = {id(env[name]): np.asarray(t, dtype=np.float64) for name, t in tangents.items()
+             if isinstance(env.get(name), Var) and not _is_integer(env[name])}
+    return Result(out.value, {}, {}, tangents=dict(tangents), tangent=forward_tangents(out, seeds)[id(out)])
+
+
+def graph_jvp(graph: GraphTest, types: Mapping[str, NodeType], inputs: Mapping[str, Any],
+              tangents: Mapping[str, Any]) -> Result:
+    """Forward mode through ``graph``: every node's value and tangent along the inputs'
+    ``tangents`` (inputs not named are constant)."""
+    env = graph_vars(graph, types, inputs)
+    out = env[graph.output]
+    seeds = {id(env[name]): np.asarray(t, dtype=np.float64) for name, t in tangents.items() if name in env}
+    pushed = forward_tangents(list(env.values()), seeds)
+    return Result(out.value, {k: v.value for k, v in env.items()}, {},
+                  tangents={k: pushed.get(id(v), np.zeros(v.shape)) for k, v in env.items()},
+                  tangent=pushed[id(out)])
 
 
 def example_result(example: Example | None, inputs: dict[str, np.ndarray], shape: tuple) -> Result | None:

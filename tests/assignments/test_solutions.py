@@ -1,16 +1,22 @@
 """Each reference solution agrees with the reference engine on every node test and graph of
-its spec: values, gradients for a random upstream gradient, what it leaves in its param
-dicts' state, and untouched inputs; in whatever calling convention the spec gives."""
+its spec: values, gradients for a random upstream gradient (or, in forward mode, tangents
+along random input tangents), what it leaves in its param dicts' state, and untouched
+inputs, in whatever calling convention the spec gives; the forward-mode solution's jacobian
+gives every test map's Jacobian from exactly len(x) calls."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from grader.grading.forwardrun import ForwardGraphCase
 from grader.grading.graphrun import GraphCase, driver_step
 from grader.grading.randomcheck import infer_mask
 from grader.spec.params import copy_settings
-from grader.spec.reference import graph_result, is_random, node_result
+from grader.sandbox import maps as worker_maps
+from grader.spec.draw import resolve_dims
+from grader.spec.maps import draw, expected
+from grader.spec.reference import graph_jvp, graph_result, is_random, node_jvp, node_result
 from grader.sandbox.calls import Worker
 from grader.sandbox.conventions import maker
 
@@ -109,8 +115,8 @@ def test_function_solution_matches_reference(name, node_name, index):
             grads = obj.backward(*upstream)
         want = node_result(node, test.attributes, case, upstream if node.outputs else upstream[0])
         wanted = want.output if node.outputs else [want.output]
-        for got, expected, what in zip(outs, wanted, node.outputs or ["out"]):
-            close(got, expected, test.settings.tolerance, f"{test.title}: {what}")
+        for got, right, what in zip(outs, wanted, node.outputs or ["out"]):
+            close(got, right, test.settings.tolerance, f"{test.title}: {what}")
         for inp, g in zip(test.inputs, grads):
             if inp.dtype != "float64":
                 assert g is None, f"{test.title}: {inp.name} must get no gradient"
@@ -144,6 +150,61 @@ def test_solution_graph_matches_reference(name, graph_id):
         for key, value in want.grads.items():
             close(outcome["ok"]["grads"][key], value, graph.settings.tolerance, f"{graph_id}: d{key}")
         close(outcome["ok"]["values"][graph.output], want.output, graph.settings.tolerance, f"{graph_id}: output")
+
+
+@pytest.mark.parametrize("node_name, index", [(t[1], t[2]) for t in node_tests("forward-mode")],
+                         ids=lambda v: str(v))
+def test_forward_mode_solution_node_matches_reference(node_name, index):
+    a, module = solution("forward-mode")
+    node = a.nodes[node_name]
+    test = node.tests[index]
+    rng = np.random.default_rng(index)
+    for case in cases(test, node):
+        copies = {k: v.copy() for k, v in case.items()}
+        tangents = {k: rng.normal(size=np.shape(v)) for k, v in case.items()}
+        kept = {k: v.copy() for k, v in tangents.items()}
+        obj = getattr(module, node_name)(**test.attributes)
+        with np.errstate(over="raise", invalid="raise", divide="raise"):
+            out = obj.forward(*case.values())
+            tangent = obj.jvp(*tangents.values())
+        want = node_jvp(node, test.attributes, case, tangents)
+        close(out, want.output, test.settings.tolerance, f"{test.title}: output")
+        close(tangent, want.tangent, test.settings.tolerance, f"{test.title}: tangent")
+        for k in case:
+            assert np.array_equal(case[k], copies[k]) and np.array_equal(tangents[k], kept[k]), f"{test.title}: {k}"
+
+
+@pytest.mark.parametrize("graph_id", list(assignment("forward-mode").graphs))
+def test_forward_mode_solution_graph_matches_reference(graph_id):
+    a, module = solution("forward-mode")
+    worker = in_process(**{t: getattr(module, t) for t in a.nodes})
+    rng = np.random.default_rng(0)
+    for graph, case in graph_cases(a.graphs[graph_id], a.nodes):
+        tangents = {k: rng.normal(size=np.shape(v)) for k, v in case.items()}
+        run = ForwardGraphCase(graph, a.nodes, case, tangents)
+        steps = run.steps
+        while steps is not None:
+            steps = run.take(worker.run({"steps": steps})["results"])
+        outcome = run.outcome()
+        assert "ok" in outcome, outcome
+        want = graph_jvp(graph, a.nodes, case, tangents)
+        for key, value in want.tangents.items():
+            close(outcome["ok"]["tangents"][key], value, graph.settings.tolerance, f"{graph_id}: tangent of {key}")
+        close(outcome["ok"]["values"][graph.output], want.output, graph.settings.tolerance, f"{graph_id}: output")
+
+
+@pytest.mark.parametrize("index", range(len(assignment("forward-mode").jacobian.tests)))
+def test_forward_mode_solution_jacobian_matches_reference(index):
+    a, module = solution("forward-mode")
+    test = a.jacobian.tests[index]
+    rng = np.random.default_rng(index)
+    drawn = [draw(test.map, resolve_dims(test.settings, rng), rng) for _ in range(test.settings.cases)]
+    for inputs in drawn + [e.inputs for e in test.examples]:
+        x = np.asarray(inputs["x"], dtype=float)
+        f, calls = worker_maps.make(test.map, {k: v for k, v in inputs.items() if k != "x"}, x)
+        got = module.jacobian(f, x.copy())
+        close(got, expected(test.map, inputs)[1], test.settings.tolerance, f"{test.name}: Jacobian")
+        assert calls.count == x.size and calls.moved == 0
 
 
 @pytest.mark.parametrize("graph_id", list(assignment("backprop-engine").graphs))

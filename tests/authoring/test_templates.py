@@ -59,6 +59,21 @@ def test_every_function_stub_raises_not_implemented(name):
                 getattr(module, function)(*args)
 
 
+def test_forward_mode_stubs_raise_not_implemented():
+    a = assignment("forward-mode")
+    module = load_module(ROOT / "student_template" / "forward-mode" / "forward.py")
+    for node in a.nodes.values():
+        test = node.tests[0]
+        case = next(iter(cases(test, node, count=1)))
+        obj = getattr(module, node.name)(**test.attributes)
+        with pytest.raises(NotImplementedError, match=node.name):
+            obj.forward(*case.values())
+        with pytest.raises(NotImplementedError, match=f"{node.name}.jvp"):
+            obj.jvp(*case.values())
+    with pytest.raises(NotImplementedError, match="jacobian"):
+        module.jacobian(lambda x, x_dot: (x, x_dot), np.zeros(2))
+
+
 def test_engine_stubs_raise_not_implemented():
     folder = ROOT / "student_template" / "backprop-engine"
     engine = load_module(folder / "engine.py", extra_path=folder)
@@ -78,6 +93,9 @@ def test_public_spec_keeps_exactly_the_visible_tests(name):
     assert all(t.settings.visibility == "visible" for t in public.node_tests)
     assert sorted(public.graphs) == sorted(g for g, v in full.graphs.items() if v.settings.visibility == "visible")
     assert len(visible) < len(full.node_tests) or not full.node_tests, "no test is kept back"
+    if full.jacobian is not None:
+        shown = [t.name for t in full.jacobian.tests if t.settings.visibility == "visible"]
+        assert [t.name for t in public.jacobian.tests] == shown and len(shown) < len(full.jacobian.tests)
 
 
 def test_templates_carry_no_solution_code():

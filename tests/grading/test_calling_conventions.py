@@ -17,7 +17,7 @@ KINDS = sorted(p.name for p in CORPUS.iterdir() if (p / "assignment.yaml").exist
 
 
 def test_every_convention_has_a_spec():
-    assert KINDS == ["functions", "loss", "parameters", "static"]
+    assert KINDS == ["functions", "jvp", "loss", "parameters", "static"]
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -49,6 +49,11 @@ MISFITS = {
                ["Linear.forward and Linear.backward must be static methods"]),
     "loss": ("def softmax_loss(x):\n    return 0.0, x\n",
              ["softmax_loss takes (x), but it is called as softmax_loss(x, y)"]),
+    "jvp": ("class Linear:\n    def forward(self, x, W, b):\n        return x @ W.T + b\n\n"
+            "    def jvp(self, x_dot):\n        return x_dot\n\nclass Tanh:\n    def forward(self, x):\n"
+            "        return x\n\n    def backward(self, grad_output):\n        return grad_output\n",
+            ["Linear.jvp takes (self, x_dot), but it is called as jvp(x_dot, W_dot, b_dot)",
+             "Tanh has no jvp method"]),
     "parameters": ("class Linear:\n    def __init__(self, in_features, out_features):\n        pass\n\n"
                    "    def forward(self, x, W, b):\n        return x\n\n    def backward(self, dout):\n        return dout\n",
                    ["Linear.forward takes (self, x, W, b), but it is called as forward(x)"]),

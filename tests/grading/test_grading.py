@@ -17,7 +17,7 @@ from grader.report.gradescope import to_gradescope, validation_errors
 from grader.report.terminal import render, use_color
 
 ROOT = Path(__file__).resolve().parents[2]
-NAMES = ["scalar-graphs", "vector-layers", "backprop-engine"]
+NAMES = ["scalar-graphs", "vector-layers", "backprop-engine", "forward-mode"]
 
 
 @pytest.fixture(scope="module")
@@ -219,7 +219,7 @@ def student_folder(tmp_path: Path, name: str, solved: bool) -> Path:
     folder = tmp_path / name
     shutil.copytree(ROOT / "student_template" / name, folder)
     if solved:
-        for file in ("nodes.py", "layers.py", "engine.py"):
+        for file in ("nodes.py", "layers.py", "engine.py", "forward.py"):
             if (folder / file).exists():
                 shutil.copyfile(ROOT / "solutions" / name / file, folder / file)
     return folder

@@ -24,7 +24,7 @@ MODES = ["root", "ordinary"] if os.geteuid() == 0 else ["ordinary"]
 
 # what student code may find of the grader: the worker and what it runs on
 ALLOWED = {"grader", "grader.sandbox", *(f"grader.sandbox.{m}" for m in (
-    "worker", "calls", "calltimer", "conventions", "replies", "studentengine", "protocol", "capture", "imports",
+    "worker", "calls", "calltimer", "conventions", "maps", "replies", "studentengine", "protocol", "capture", "imports",
     "processes", "confine", "limits", "rootfs", "cgroup"))}
 
 WALK = '''
@@ -93,6 +93,14 @@ def engine_probe() -> str:
                                  "    if _grader_things():\n        return []\n", 1)
 
 
+def forward_probe() -> str:
+    """The forward-mode solution walking from its nodes and from its jacobian, where f (the
+    grader's map, built in the worker) is within reach."""
+    source = re.sub(r"[ \t]*# (BEGIN|END) SOLUTION.*\n", "", (ROOT / "solutions" / "forward-mode" / "forward.py").read_text())
+    source = source.replace("        return x + y", "        return x - y if _grader_things() else x + y", 1)
+    return WALK + source.replace("    columns = []\n", "    columns = []\n    if _grader_things():\n        return None\n", 1)
+
+
 def grade(tmp_path: Path, assignment: str, file: str, source: str, mode: str) -> dict:
     folder = tmp_path / "submission"
     folder.mkdir()
@@ -113,7 +121,8 @@ def grade(tmp_path: Path, assignment: str, file: str, source: str, mode: str) ->
 
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("assignment, file, probe", [("scalar-graphs", "nodes.py", scalar_probe),
-                                                     ("backprop-engine", "engine.py", engine_probe)])
+                                                     ("backprop-engine", "engine.py", engine_probe),
+                                                     ("forward-mode", "forward.py", forward_probe)])
 def test_student_code_finds_nothing_of_the_grader(tmp_path, mode, assignment, file, probe):
     if mode == "ordinary" and ordinary_user() is None:
         pytest.skip("no ordinary user account can be made here")
@@ -121,3 +130,4 @@ def test_student_code_finds_nothing_of_the_grader(tmp_path, mode, assignment, fi
     lost = [f"{t['name']}: {t['output']}" for t in data["tests"] if t["score"] < t["max_score"]]
     assert not lost, "\n".join(lost[:3])
     assert any(t["tags"][0] == "graph" for t in data["tests"])  # graphs were walked too
+    assert assignment != "forward-mode" or any(t["tags"][0] == "jacobian" for t in data["tests"])

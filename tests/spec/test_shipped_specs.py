@@ -4,6 +4,7 @@ lecture's worked examples with their exact values (checked against the reference
 from __future__ import annotations
 
 import json
+import math
 from importlib import resources
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 
 from grader.engine import OPS
-from grader.spec.reference import graph_result
+from grader.spec.reference import graph_jvp, graph_result
 from grader.spec import load_assignment
 from grader.spec.schema import schema
 
@@ -29,8 +30,10 @@ CONTRACT = {
                       "word_embedding": ["x", "W"], "lstm_step": ["x", "prev_h", "prev_c", "Wx", "Wh", "b"],
                       "lstm": ["x", "h0", "Wx", "Wh", "b"], "temporal_affine": ["x", "w", "b"],
                       "temporal_softmax_loss": ["x", "y", "mask"]},
+    "forward-mode": {"Add": ["x", "y"], "Mul": ["x", "y"], "Pow": ["x"], "Exp": ["x"], "Log": ["x"],
+                     "Sin": ["x"], "Cos": ["x"], "Sigmoid": ["x"], "ReLU": ["x"]},
 }
-ATTRIBUTES = {("scalar-graphs", "Pow"): {"p"}, ("vector-layers", "LeakyReLU"): {"alpha"}}
+ATTRIBUTES = {("scalar-graphs", "Pow"): {"p"}, ("vector-layers", "LeakyReLU"): {"alpha"}, ("forward-mode", "Pow"): {"p"}}
 
 # The function pairs and losses of layer-functions (../shared/STUDENT_API.md): what students
 # define, and forward's arguments in order.
@@ -173,6 +176,48 @@ def test_lecture_example_is_in_the_spec_with_its_exact_values(name, graph, input
     assert np.allclose(result.output, output, rtol=1e-12, atol=1e-12)
     for key, value in grads.items():
         assert np.allclose(result.grads[key], value, rtol=1e-12, atol=1e-12), key
+
+
+def test_forward_mode_follows_the_contract():
+    """Every node has forward and jvp (the jvp convention), and jacobian(f, x) is graded."""
+    assignment = load("forward-mode")
+    assert all(n.convention.kind == "jvp" for n in assignment.nodes.values())
+    assert assignment.jacobian.function == "jacobian" and assignment.jacobian.file == "forward.py"
+    assert {t.map for t in assignment.jacobian.tests} == {"lecture", "affine", "layer"}
+    assert all(g.forward for g in assignment.graphs.values())
+
+
+# (graph, inputs, tangents, output, output tangent): the lecture's graphs, forward mode. For
+# f = sin(x2) + x1·x2 at (2, 5): ∂f/∂x1 = x2 = 5 and ∂f/∂x2 = cos(x2) + x1.
+FORWARD = [
+    ("lecture", {"x1": 2, "x2": 5}, {"x1": 1, "x2": 0}, math.sin(5) + 10, 5.0),
+    ("lecture", {"x1": 2, "x2": 5}, {"x1": 0, "x2": 1}, math.sin(5) + 10, math.cos(5) + 2),
+    ("add-mul", {"x": -2, "y": 5, "z": -4}, {"x": 1}, -12, -4),
+    ("add-mul", {"x": -2, "y": 5, "z": -4}, {"z": 1}, -12, 3),
+    ("cube", {"a": 7, "b": 3, "c": 2}, {"b": 1}, 68, 54),
+    ("relu", {"a": 7, "b": 3, "c": 2}, {"b": 1}, 20, 2),
+    ("relu", {"a": 7, "b": -3, "c": 2}, {"b": 1}, 14, 0),
+    ("sigmoid-gate", {"w0": 2, "x": -1, "w1": 3}, {"w0": 1}, 0.7310585786300049, -0.19661193324148185),
+    ("logistic-loss", {"w": 1, "x": 2}, {"w": 1}, 0.5 - math.log(1 / (1 + math.exp(-2))),
+     1 - (1 - 1 / (1 + math.exp(-2))) * 2),
+    ("logistic-loss", {"w": 1, "x": 2}, {"x": 1}, 0.5 - math.log(1 / (1 + math.exp(-2))),
+     -(1 - 1 / (1 + math.exp(-2)))),
+]
+
+
+@pytest.mark.parametrize("graph, inputs, tangents, output, tangent", FORWARD,
+                         ids=[f"{w[0]}:{i}" for i, w in enumerate(FORWARD)])
+def test_forward_mode_examples_carry_the_lectures_exact_values(graph, inputs, tangents, output, tangent):
+    assignment = load("forward-mode")
+    g = assignment.graphs[graph]
+    example = [e for e in g.examples if e.inputs == inputs and e.tangents == tangents]
+    assert example, f"{graph} lacks the example {inputs} along {tangents}"
+    assert example[0].output == pytest.approx(output, rel=1e-12)
+    assert example[0].output_tangent == pytest.approx(tangent, rel=1e-12, abs=1e-15)
+    typed = {i.name: np.asarray(inputs[i.name], dtype=float) for i in g.inputs}
+    result = graph_jvp(g, assignment.nodes, typed, {k: np.asarray(float(v)) for k, v in tangents.items()})
+    assert result.output == pytest.approx(output, rel=1e-12)
+    assert result.tangent == pytest.approx(tangent, rel=1e-12, abs=1e-15)
 
 
 def test_staged_example_matches_the_closed_form():
