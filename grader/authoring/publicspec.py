@@ -2,7 +2,7 @@
 
 Only tests whose visibility is ``visible`` remain (hidden, after_due_date and
 after_published ones are removed, examples and all), so the visible tests cannot reveal the
-others. The result is written as plain YAML that reads back as the same data.
+others; ``graded_later`` keeps only how many points they carry, for ``grade check`` to say. The result is written as plain YAML that reads back as the same data.
 """
 
 from __future__ import annotations
@@ -23,6 +23,11 @@ def public_data(assignment: Assignment, data: dict[str, Any]) -> dict[str, Any]:
     """A copy of the spec's data without any test that students may not see."""
     data = copy.deepcopy(data)
     data.pop("solution", None)
+    later = assignment.points_later()
+    if later:  # beside the files, where a student reading the spec looks first
+        at = list(data).index("files") + 1
+        items = list(data.items())
+        data = dict(items[:at] + [("graded_later", int(later) if float(later).is_integer() else later)] + items[at:])
     for name, node in assignment.nodes.items():
         spec = data["nodes"][name]
         hidden = {t.path for t in node.tests if t.settings.visibility != "visible"}

@@ -67,6 +67,8 @@ def grade_submission(assignment_dir: str | Path, submission_dir: str | Path, *, 
         test.printed = sandbox.printed.of(test.requests).strip()
     results.tests = grading.tests
     results.student_output = sandbox.output()
+    if visible_only and node is None and assignment.points_later():
+        grading.messages.append(later_message(assignment.points_later(), all(t.passed for t in grading.tests)))
     results.output = "\n".join(grading.messages)
     results.notes = [note for name, values in grading.agreement.items()
                      if (note := precision_note(name, values))]
@@ -80,6 +82,12 @@ def grade_submission(assignment_dir: str | Path, submission_dir: str | Path, *, 
                      "protections": sandbox.protections.on,
                      "not_available": sandbox.protections.off}
     return results
+
+
+def later_message(points: float, passed: bool) -> str:
+    """What ``grade check`` did not check: a local pass is not the final score."""
+    more = f"{points:g} more point{'s' if points != 1 else ''} are graded after the deadline, on other cases"
+    return f"All visible tests pass; {more}." if passed else f"These are the visible tests; {more}."
 
 
 def check(folder: str | Path = ".", *, node: str | None = None, seed: int | None = None) -> Results:

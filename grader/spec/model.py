@@ -243,6 +243,7 @@ class Assignment:
     forbidden_imports: list[str] = field(default_factory=list)
     references: str | None = None  # the instructor's module of Python references, when a node uses one
     jacobian: JacobianSpec | None = None  # the student's jacobian(f, x), when the spec grades one
+    graded_later: float = 0.0  # points of tests a public spec left out (written by grade template)
 
     @property
     def shipped(self) -> list[str]:
@@ -254,7 +255,15 @@ class Assignment:
     def node_tests(self) -> list[NodeTest]:
         return [t for node in self.nodes.values() for t in node.tests]
 
-    def max_points(self) -> float:
-        total = sum(sum(t.points.values()) for t in self.node_tests)
-        total += sum(sum(t.points.values()) for t in (self.jacobian.tests if self.jacobian else []))
-        return total + sum(g.points for g in self.graphs.values())
+    def max_points(self, visible_only: bool = False) -> float:
+        """All the points of the spec's tests, or those of its visible tests."""
+        def counted(test) -> bool:
+            return not visible_only or test.settings.visibility == "visible"
+        total = sum(sum(t.points.values()) for t in self.node_tests if counted(t))
+        total += sum(sum(t.points.values()) for t in (self.jacobian.tests if self.jacobian else []) if counted(t))
+        return total + sum(g.points for g in self.graphs.values() if counted(g))
+
+    def points_later(self) -> float:
+        """Points graded on tests students do not see before the deadline: those this spec
+        holds that are not visible, and those its public version left out."""
+        return self.max_points() - self.max_points(visible_only=True) + self.graded_later

@@ -229,9 +229,16 @@ def student_folder(tmp_path: Path, name: str, solved: bool) -> Path:
 def test_grade_check_passes_a_solved_folder_and_fails_the_template(tmp_path, name):
     solved = CliRunner().invoke(main, ["check", str(student_folder(tmp_path, name, True))])
     assert solved.exit_code == 0, solved.output
+    from grader.spec import load_assignment
+
+    full, _ = load_assignment(ROOT / "assignments" / name)
+    later = full.max_points() - full.max_points(visible_only=True)
+    assert later > 0  # every shipped assignment keeps points for after the deadline
+    assert f"All visible tests pass; {later:g} more points are graded after the deadline" in solved.output
     fresh = CliRunner().invoke(main, ["check", str(student_folder(tmp_path / "t", name, False))])
     assert fresh.exit_code == 1
     assert "not implemented" in fresh.output
+    assert f"These are the visible tests; {later:g} more points" in fresh.output
 
 
 def test_grade_check_focuses_on_one_node_and_speaks_json(tmp_path):
