@@ -24,7 +24,8 @@ PRINTED_LINES = 8  # of a failing test's own printed output, in the terminal
 
 
 def points(x: float) -> str:
-    return f"{x:g}"
+    """A score as people read it: at most two decimals (33.33, not 33.3333)."""
+    return f"{round(x, 2):g}"
 
 
 def render(results: Results, *, color: bool) -> str:

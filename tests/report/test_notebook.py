@@ -52,3 +52,12 @@ def test_a_student_folder_displays_as_a_table_per_node(tmp_path):
     assert mul_output.splitlines()[0][:40] in shown
     assert "<b>hi</b>" not in page and "&lt;b&gt;hi&lt;/b&gt;" in page
     assert str(results).startswith(f"{results.assignment}: ")  # the terminal report, unchanged
+
+
+def test_scores_show_at_most_two_decimals():
+    from grader.report.results import Results, TestResult
+
+    results = Results("hw", [TestResult("Mul: arrays (forward)", "1.1", 1.0, 1 / 3, "visible", "1 of 3 cases failed",
+                                        node="Mul", group="arrays", check="forward", passed_cases=1, total_cases=3)])
+    assert "0.33 / 1" in str(results) and "0.3333" not in str(results)
+    assert "0.33 / 1" in results._repr_html_() and "0.3333" not in results._repr_html_()
