@@ -233,10 +233,22 @@ def _write_csv(path: Path, entries: list[Entry], data: dict[str, dict]) -> list[
     return rows
 
 
-def terminal_progress(stream=sys.stderr) -> Callable[[int, int, str], None] | None:
-    """A one-line progress bar, only on a terminal."""
+def terminal_progress(stream=sys.stderr, every: float = 5.0) -> Callable[[int, int, str], None]:
+    """A one-line progress bar on a terminal; elsewhere (the log of a CI or cluster job) a
+    plain line every ``every`` seconds and one at the end."""
     if not (hasattr(stream, "isatty") and stream.isatty()):
-        return None
+        started = time.monotonic()
+        last = [started]
+
+        def log(done: int, total: int, name: str) -> None:
+            now = time.monotonic()
+            if done == total or now - last[0] >= every:
+                last[0] = now
+                rate = done / max(now - started, 1e-9)
+                stream.write(f"graded {done}/{total} ({rate:.1f} per second)\n")
+                stream.flush()
+
+        return log
 
     def show(done: int, total: int, name: str) -> None:
         width = 30

@@ -14,9 +14,8 @@ import statistics
 from collections import Counter, defaultdict
 from typing import Any
 
-from grader.report.summary import diagnosis
+from grader.report.summary import diagnosis, is_unfinished, node_checks
 
-INCOMPLETE = ("was not found", "could not be imported", "is not implemented", "there is no ")
 BINS = 10
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 60em; color: #1a1a1a; }
@@ -84,24 +83,11 @@ def _columns(bars: list[tuple[str, int]], title: str, kind: str) -> str:
             + "".join(items) + "</svg>")
 
 
-def _node_checks(result: dict) -> dict[tuple[str, str], bool]:
-    """Per (node, check) of one submission: whether all its tests passed."""
-    passed: dict[tuple[str, str], bool] = {}
-    for t in result.get("tests", []):
-        tags = t.get("tags") or []
-        if len(tags) < 2:
-            continue
-        key = ("graph " + tags[1], "graph") if tags[0] == "graph" else (tags[0], tags[1])
-        ok = t.get("score", 0) >= t.get("max_score", 0)
-        passed[key] = passed.get(key, True) and ok
-    return passed
-
-
 def _pass_rates(results: dict[str, dict]) -> list[str]:
     seen: Counter = Counter()
     ok: Counter = Counter()
     for result in results.values():
-        for key, passed in _node_checks(result).items():
+        for key, passed in node_checks(result).items():
             seen[key] += 1
             ok[key] += passed
     if not seen:
@@ -132,7 +118,7 @@ def _misconceptions(results: dict[str, dict], graded: int) -> list[str]:
                 continue
             node = "graph " + tags[1] if tags[0] == "graph" and len(tags) > 1 else tags[0]
             gist = diagnosis(t.get("output", ""))
-            if any(marker in gist for marker in INCOMPLETE):
+            if is_unfinished(gist):
                 incomplete[node].add(name)
             elif name not in found[node][gist]:
                 found[node][gist].append(name)

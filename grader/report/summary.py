@@ -1,5 +1,6 @@
-"""The class summary after a batch: how scores are spread, which tests most students fail,
-and the most common diagnosis per node: what to re-teach."""
+"""The class summary after a batch: how scores are spread, which of each node's checks most
+students fail, the most common diagnosis per node (what to re-teach), and, apart from those,
+the work that was missing or unfinished."""
 
 from __future__ import annotations
 
@@ -19,6 +20,28 @@ def _quartiles(values: list[float]) -> tuple[float, float, float]:
         return v, v, v
     q = statistics.quantiles(values, n=4, method="inclusive")
     return q[0], q[1], q[2]
+
+
+UNFINISHED = ("was not found", "could not be imported", "is not implemented", "there is no ", "has no function",
+              "has no class", "Not graded yet")
+
+
+def is_unfinished(gist: str) -> bool:
+    """Whether a failure says the work is missing or unfinished, not wrong."""
+    return any(marker in gist for marker in UNFINISHED)
+
+
+def node_checks(result: dict) -> dict[tuple[str, str], bool]:
+    """Per (node, check) of one results.json: whether all its tests passed (a graph is
+    ("graph <id>", "graph"))."""
+    passed: dict[tuple[str, str], bool] = {}
+    for t in result.get("tests", []):
+        tags = t.get("tags") or []
+        if len(tags) < 2:
+            continue
+        key = ("graph " + tags[1], "graph") if tags[0] == "graph" else (tags[0], tags[1])
+        passed[key] = passed.get(key, True) and t.get("score", 0) >= t.get("max_score", 0)
+    return passed
 
 
 def diagnosis(output: str) -> str:
@@ -59,21 +82,27 @@ def summarize(assignment: str, rows: list[dict[str, Any]], data: dict[str, dict]
             bar = "#" * round(BAR * counts.get(b, 0) / most)
             lines.append(f"{lo:6.1f} – {hi:6.1f} | {bar} {counts.get(b, 0) or ''}".rstrip())
         lines += ["```", ""]
-    passed: Counter = Counter()
     seen: Counter = Counter()
+    passed: Counter = Counter()
     diagnoses: dict[str, Counter] = {}
-    for _, result in sorted(data.items()):  # by submission: ties in the counts break the same way every run
+    unfinished: dict[str, set[str]] = {}
+    for name, result in sorted(data.items()):  # by submission: ties in the counts break the same way every run
+        for key, ok in node_checks(result).items():
+            seen[key] += 1
+            passed[key] += ok
         for t in result.get("tests", []):
-            seen[t["name"]] += 1
-            ok = t.get("status") == "passed" or t.get("score", 0) >= t.get("max_score", 0) > 0
-            passed[t["name"]] += ok
-            if not ok and t.get("tags"):
+            if t.get("tags") and t.get("score", 0) < t.get("max_score", 0):
                 node = t["tags"][0] if t["tags"][0] != "graph" else "graph " + t["tags"][1]
-                diagnoses.setdefault(node, Counter())[diagnosis(t.get("output", ""))] += 1
+                gist = diagnosis(t.get("output", ""))
+                if is_unfinished(gist):
+                    unfinished.setdefault(node, set()).add(name)
+                else:
+                    diagnoses.setdefault(node, Counter())[gist] += 1
     if seen:
-        lines += ["Pass rate per test (lowest first):", "", "| test | passed |", "|---|---|"]
-        for name in sorted(seen, key=lambda n: (passed[n] / seen[n], n)):
-            lines.append(f"| {name} | {100 * passed[name] / seen[name]:.0f}% ({passed[name]}/{seen[name]}) |")
+        lines += ["Pass rate per node and check (lowest first):", "", "| node | check | passed |", "|---|---|---|"]
+        for node, check in sorted(seen, key=lambda k: (passed[k] / seen[k], k)):
+            rate = passed[(node, check)] / seen[(node, check)]
+            lines.append(f"| {node} | {check} | {100 * rate:.0f}% ({passed[(node, check)]}/{seen[(node, check)]}) |")
         lines.append("")
     noted = Counter(note.split(".backward")[0] for result in data.values()
                     for note in (result.get("extra_data") or {}).get("notes", []))
@@ -88,4 +117,8 @@ def summarize(assignment: str, rows: list[dict[str, Any]], data: dict[str, dict]
             problem, count = counter.most_common(1)[0]
             lines.append(f"| {node} | {problem} | {count} |")
         lines.append("")
+    if unfinished:
+        lines += ["Missing or unfinished (not a misconception: files or functions not handed in, not "
+                  "importable, or not implemented):", "", "| node | submissions |", "|---|---|",
+                  *[f"| {node} | {len(names)} |" for node, names in sorted(unfinished.items())], ""]
     return printable("\n".join(lines))  # names and diagnoses come from submissions

@@ -74,7 +74,11 @@ def test_a_class(classroom, tmp_path):
     assert header[:4] == ["submission", "status", "score", "max_score"] and len(header) > 50  # every test
     assert {r["status"] for r in rows.values()} == {"graded"}
     summary = (out / "summary.md").read_text()
-    assert "median" in summary and "Pass rate per test" in summary and "re-teach" in summary
+    assert "median" in summary and "Pass rate per node and check" in summary and "re-teach" in summary
+    reteach = summary[summary.index("re-teach"):summary.index("Missing or unfinished")]
+    assert "not found" not in reteach and "not implemented" not in reteach  # the empty one is kept apart
+    rows_per_check = [line for line in summary.splitlines() if line.startswith("| Exp | ")]
+    assert 1 <= len(rows_per_check) <= 8  # one row per check of a node (7 kinds), not one per test
     # parallel: about the sum of the gradings' own times over the two jobs (plus start-up)
     assert elapsed < 60, f"{elapsed:.1f} s"
 
@@ -144,3 +148,20 @@ def test_a_rerun_keeps_a_result_only_when_spec_grader_and_files_are_unchanged(tm
     monkeypatch.setattr(grader.grading.fingerprint, "grader_digest", lambda: "a newer grader")
     upgraded = run_batch(spec, classroom, out, jobs=1)
     assert (upgraded.graded, upgraded.reused) == (2, 0)
+
+
+def test_progress_off_a_terminal_is_a_line_every_few_seconds():
+    import io
+
+    from grader.course.batch import terminal_progress
+
+    log = io.StringIO()
+    show = terminal_progress(log, every=3600)
+    for done in range(1, 6):
+        show(done, 5, f"student-{done}")
+    assert log.getvalue().splitlines()[-1].startswith("graded 5/5 (") and len(log.getvalue().splitlines()) == 1
+    chatty = io.StringIO()
+    show = terminal_progress(chatty, every=0)
+    for done in range(1, 4):
+        show(done, 3, "x")
+    assert [line.split(" (")[0] for line in chatty.getvalue().splitlines()] == ["graded 1/3", "graded 2/3", "graded 3/3"]
