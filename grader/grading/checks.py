@@ -263,6 +263,8 @@ class NodeTestRun:
             if not all(g is None or np.all(np.isfinite(g)) for g in grads):
                 return "backward's gradients contain NaN or inf"
             return NO_REFERENCE if case.example is None else NO_GRADS
+        if any(i.graded for i in self.test.inputs) and all(g is None for i, g in zip(self.test.inputs, grads) if i.graded):
+            return f"{self.node.convention.call('backward')} returned None: did you forget to return the gradients?"
         problem = self._judge_grads(grads, case, case.expected)
         if problem is None:
             self.agreement.append(agreement(grads, self.test.inputs, case.expected))

@@ -85,7 +85,8 @@ def judge(node: NodeType, attributes: dict[str, Any], names: list[str], case: Ca
         name = names[p["input"]]
         student = grads[p["input"]]
         if student is None or np.shape(student) != case.inputs[name].shape:
-            return f"d{name} is missing or has the wrong shape"
+            return (f"backward gave no d{name} (None), so it cannot be compared with finite differences" if student is None
+                    else f"d{name} has the wrong shape, so it cannot be compared with finite differences")
         mine = _along(v, np.asarray(student, dtype=np.float64))
         plus, minus = values[start:start + 2 * len(h):2], values[start + 1:start + 2 * len(h):2]
         start += 2 * len(h)

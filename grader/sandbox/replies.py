@@ -79,7 +79,7 @@ def as_gradients(result: Any, count: int, what: str) -> list[np.ndarray | None]:
     elif count == 1:
         entries = [result]
     else:
-        returned = "None" if result is None else f"a {type(result).__name__}"
+        returned = "None (did you forget to return the gradients?)" if result is None else f"a {type(result).__name__}"
         raise StudentError({"kind": "bad_return", "message": f"{what} returned {returned}; it must "
                             f"return a tuple of {count} gradients, one per input"})
     if len(entries) != count:

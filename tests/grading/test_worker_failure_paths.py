@@ -9,6 +9,7 @@ a student's driver through a real worker and check the diagnosis is the real one
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -91,7 +92,7 @@ NODE_PATHS = {
         mul(init="raise RuntimeError('cannot build')"), "Mul.__init__ raised RuntimeError: cannot build",
         "raised RuntimeError: cannot build"),
     "backward returns None": (
-        mul(backward="return None"), "Mul.backward: backward returned None; it must return a tuple of 2",
+        mul(backward="return None"), "Mul.backward: backward returned None (did you forget to return the gradients?); it must return a tuple of 2",
         "must return a tuple of 2 gradients"),
     "backward returns one gradient of two": (
         mul(backward="return (g * self.y,)"), "Mul.backward: backward returned 1 gradient for 2 inputs",
@@ -156,3 +157,17 @@ def test_student_driver_failure_paths_report_the_real_mistake(path, tmp_path):
     assert not no_grader_import_error(results), no_grader_import_error(results)
     failed = [t for t in results.tests if t.score < t.max_score]
     assert failed and all(expected in t.output for t in failed), [t.output for t in failed]
+
+
+def test_a_backward_without_return_is_told_so_once(tmp_path):
+    """A unary backward that forgets `return`: one message naming it, and the numeric check
+    says it had nothing to compare, not that a gradient has the wrong shape."""
+    root = Path(__file__).resolve().parents[2]
+    source = re.sub(r"[ \t]*# (BEGIN|END) SOLUTION.*\n", "", (root / "solutions" / "vector-layers" / "layers.py").read_text())
+    start = source.index("def backward", source.index("class Sigmoid"))
+    at = source.index("return ", start)
+    (tmp_path / "layers.py").write_text(source[:at] + "_ = " + source[at + len("return "):])
+    results = grade_submission(root / "assignments" / "vector-layers", tmp_path, seed=3, node="Sigmoid")
+    said = {t.check: t.output for t in results.tests if not t.passed}
+    assert said["backward"].endswith("Sigmoid.backward returned None: did you forget to return the gradients?")
+    assert "backward gave no dx (None)" in said["numeric"]
