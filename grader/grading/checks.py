@@ -232,7 +232,7 @@ class NodeTestRun:
     def _compare(self, got, want, what: str, case: Case, alternatives=None) -> str | None:
         tol = self.test.settings.tolerance
         return compare(got, want, what=what, rtol=tol.rtol, atol=tol.atol, inputs=case.arrays,
-                       factors=case.dims, alternatives=alternatives or {})
+                       factors=case.dims, alternatives=alternatives or {}, attributes=self.test.attributes)
 
     def check_forward(self, case: Case, i: int) -> str | None:
         problem = self._failed(case, "new", "forward")

@@ -43,12 +43,12 @@ def allclose(got: np.ndarray, want: np.ndarray, rtol: float, atol: float) -> boo
 
 def compare(got: np.ndarray, want: np.ndarray, *, what: str, rtol: float, atol: float,
             inputs: Mapping[str, np.ndarray] = {}, factors: Mapping[str, float] = {},
-            alternatives: Mapping[str, np.ndarray] = {}) -> str | None:
+            alternatives: Mapping[str, np.ndarray] = {}, attributes: Mapping[str, object] = {}) -> str | None:
     """None if ``got`` matches ``want``; else a one-line diagnosis naming ``what``.
 
     ``inputs`` are the case's inputs (for "wrong only where x <= 0"), ``factors`` the case's
-    dims by name (for "N times too large"), ``alternatives`` known wrong answers by the
-    mistake they reveal.
+    dims by name (for "N times too large"), ``attributes`` the node's (for "the factor p is
+    missing"), ``alternatives`` known wrong answers by the mistake they reveal.
     """
     got, want = np.asarray(got), np.asarray(want)
     if got.shape != want.shape:
@@ -64,7 +64,7 @@ def compare(got: np.ndarray, want: np.ndarray, *, what: str, rtol: float, atol: 
     if allclose(got, want, rtol, atol):
         return None
     return (_alternative(got, want, what, rtol, atol, alternatives)
-            or _factor(got, want, what, rtol, atol, factors, inputs)
+            or _factor(got, want, what, rtol, atol, factors, inputs, attributes)
             or _transposed(got, want, what, rtol, atol)
             or _ties(got, want, what, rtol, atol, inputs)
             or _sign_region(got, want, what, rtol, atol, inputs)
@@ -123,7 +123,7 @@ def shape_message(got: np.ndarray, want: np.ndarray, what: str) -> str:
     return message
 
 
-def _factor(got, want, what, rtol, atol, factors, inputs={}) -> str | None:
+def _factor(got, want, what, rtol, atol, factors, inputs={}, attributes={}) -> str | None:
     denom = float(np.sum(want * want))
     if denom == 0:
         return None
@@ -137,7 +137,7 @@ def _factor(got, want, what, rtol, atol, factors, inputs={}) -> str | None:
             dims[f"1/{name}"] = 1.0 / value
     numbers = {"-1": -1.0, "2": 2.0, "½": 0.5, "-2": -2.0, "-½": -0.5, "4": 4.0, "¼": 0.25}
     named = _named_factor(scale, what, dims, factors) or _count_factor(scale, what, factors, inputs) \
-        or _named_factor(scale, what, numbers, factors)
+        or _attribute_factor(scale, what, attributes) or _named_factor(scale, what, numbers, factors)
     if named:
         return named
     if abs(scale) > 1e-12 and got.size > 1:
@@ -156,6 +156,18 @@ def _named_factor(scale, what, candidates, factors) -> str | None:
             if name in factors:
                 return f"{what} is {name} = {value:g} times the right value: did you forget to divide by {name}?"
             return f"{what} is {name} × the right value"
+    return None
+
+
+def _attribute_factor(scale, what, attributes) -> str | None:
+    """A factor that is one of the node's attributes (Pow's p), missing or applied twice."""
+    for name, value in attributes.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value in (0, 1, -1):
+            continue
+        if np.isclose(scale, 1.0 / value, rtol=1e-6):
+            return f"{what} is 1/{name} of the right value ({name} = {value:g}): is the factor {name} missing?"
+        if np.isclose(scale, value, rtol=1e-6):
+            return f"{what} is {name} = {value:g} times the right value: is the factor {name} there twice?"
     return None
 
 

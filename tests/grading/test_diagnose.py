@@ -181,3 +181,16 @@ def test_another_mask_in_backward():
     mask, other = rng.random((10, 10)) < 0.5, rng.random((10, 10)) < 0.5
     message = compare(dout * other, dout * mask, what="dx", **TOL)
     assert "backward keeps other entries than forward did; use the forward's mask" in message
+
+
+def test_a_factor_that_is_an_attribute_is_named():
+    """Pow's backward without its factor p: named as the attribute, at every p, not as ½ at p = 2
+    and nothing at p = 3."""
+    x = np.array([0.5, -1.5, 2.0])
+    for p in (2, 3, 0.5):
+        right = p * x ** 2
+        message = compare(right / p, right, what="dx", attributes={"p": p}, **TOL)
+        assert f"dx is 1/p of the right value (p = {p:g}): is the factor p missing?" in message
+        assert "factor p there twice" in compare(right * p, right, what="dx", attributes={"p": p}, **TOL)
+    plain = compare(right / 2, right, what="dx", attributes={"p": 1}, **TOL)  # p = 1 explains no factor
+    assert "½ × the right value" in plain and "factor p" not in plain
