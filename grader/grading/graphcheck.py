@@ -201,8 +201,8 @@ def _driver_hint(name: str, got: np.ndarray, want: np.ndarray, consumers: Mappin
     for pair in shared:
         if name in pair:
             other = pair[0] if pair[1] == name else pair[1]
-            return (f" ({name}.grad and {other}.grad are one and the same array: store a copy, or add "
-                    f"with {name}.grad = {name}.grad + g instead of +=)")
+            return (f" ({name}.grad and {other}.grad are one and the same array: store a copy (g.copy()), "
+                    f"or add up with {name}.grad = {name}.grad + g, which makes a new array)")
     if np.all(got == 0) and not np.all(want == 0):
         return (" (its gradient never arrived: walk the topological order in reverse, from the output "
                 "back to the inputs)")
@@ -213,5 +213,5 @@ def _driver_hint(name: str, got: np.ndarray, want: np.ndarray, consumers: Mappin
         counts = {u: users.count(u) for u in users}
         named = ", ".join(u if c == 1 else f"{u} (twice)" for u, c in counts.items())
         return (f" ({name} is used {len(users)} times, by {named}: add up the gradients from every "
-                "use with +=, do not overwrite)")
+                f"use, {name}.grad = {name}.grad + g, do not overwrite)")
     return ""

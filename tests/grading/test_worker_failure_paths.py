@@ -171,3 +171,14 @@ def test_a_backward_without_return_is_told_so_once(tmp_path):
     said = {t.check: t.output for t in results.tests if not t.passed}
     assert said["backward"].endswith("Sigmoid.backward returned None: did you forget to return the gradients?")
     assert "backward gave no dx (None)" in said["numeric"]
+
+
+def test_the_engine_hints_agree_on_how_to_add_gradients():
+    """The overwrite bug once got "add ... with +=" for one Var and "... instead of +=" for
+    another in the same run: every hint now says the same, v.grad = v.grad + g."""
+    root = Path(__file__).resolve().parents[2]
+    results = grade_submission(root / "assignments" / "backprop-engine",
+                               root / "tests" / "corpus" / "students" / "backprop-engine" / "overwrite-instead-of-accumulate",
+                               seed=5)
+    said = "\n".join(t.output for t in results.tests)
+    assert ".grad + g" in said and "+=" not in said
