@@ -34,7 +34,7 @@ def test_a_partial_layers_file_is_graded_where_it_can_be_and_says_what_is_missin
     summary = (f"layers.py does not yet define 12 of the 18 functions this assignment grades: {', '.join(missing)}. "
                "Their tests score 0; everything else was graded, and batchnorm_forward earned the points that "
                "need no backward.")
-    assert results.output == summary
+    assert results.output.splitlines()[0] == summary  # then what grade check did not check
     assert render(results, color=False).splitlines()[2] == summary, "said at the top of the report"
 
     by_node: dict[str, list] = {}
