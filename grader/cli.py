@@ -138,8 +138,10 @@ def _show(results, as_json: bool) -> None:
 @click.option("--self-check", is_flag=True,
               help="First grade the assignment's solution (or, without one, load empty files) in the "
                    "same sandbox, and stop with exit status 2 if the grader does not work here.")
+@click.option("--format", "output_format", type=click.Choice(["md", "text"]), default="md", show_default=True,
+              help="How results.json's texts are written: Markdown (tables, fenced output) or plain text.")
 def run(assignment: str, submission: str, results_path: str, seed: int | None, metadata: str | None,
-        as_json: bool, self_check: bool) -> None:
+        as_json: bool, self_check: bool, output_format: str) -> None:
     """Grade a submission on every test, hidden ones included.
 
     Writes results.json for Gradescope and prints a report. Exits 0 when grading completed,
@@ -150,7 +152,8 @@ def run(assignment: str, submission: str, results_path: str, seed: int | None, m
 
     try:
         results = grade_run(assignment, submission, results_path, seed=seed, metadata=metadata,
-                            self_check=self_check, say=lambda line: click.echo(line, err=True))
+                            self_check=self_check, say=lambda line: click.echo(line, err=True),
+                            output_format=output_format)
     except Exception as e:
         _fail(e)
     _show(results, as_json)

@@ -20,7 +20,7 @@ import numpy as np
 
 from grader.grading import nodecalls, numeric, randomcheck, statecheck
 from grader.grading.agreement import agreement
-from grader.grading.diagnose import compare, fmt, gradients_summary, shared_state_hint
+from grader.grading.diagnose import compare, failing_case, fmt, gradients_summary, shared_state_hint
 from grader.spec.draw import bind_dims, draw_case, example_case
 from grader.grading.outcome import NotCompared, Outcome, error_text
 from grader.grading.rangecheck import judge_range
@@ -92,6 +92,7 @@ class NodeTestRun:
         self.arity = len(node.inputs)
         self.graded = [i for i, inp in enumerate(test.inputs) if inp.graded]
         self.pairs = self.points.get("independence", 0) > 0
+        self.details: dict[str, dict] = {}  # the failing comparisons of the check being judged
         self.requests: list[int] = []  # the worker requests this test used (for its printed output)
         self.agreement: list[float] = []  # how closely each passing backward matched (see precision_note)
         self.upstream = "dout" if node.convention.kind in ("functions", "static") else "grad_output"
@@ -201,7 +202,9 @@ class NodeTestRun:
             self._settle(case)
         for i, case in enumerate(self.cases):
             for check, outcome in outcomes.items():
-                outcome.record(case.label, getattr(self, "check_" + check)(case, i))
+                self.details = {}
+                problem = getattr(self, "check_" + check)(case, i)
+                outcome.record(case.label, problem, next(iter(self.details.values()), None))
         return outcomes
 
     def _settle(self, case: Case) -> None:
@@ -231,8 +234,11 @@ class NodeTestRun:
 
     def _compare(self, got, want, what: str, case: Case, alternatives=None) -> str | None:
         tol = self.test.settings.tolerance
-        return compare(got, want, what=what, rtol=tol.rtol, atol=tol.atol, inputs=case.arrays,
-                       factors=case.dims, alternatives=alternatives or {}, attributes=self.test.attributes)
+        problem = compare(got, want, what=what, rtol=tol.rtol, atol=tol.atol, inputs=case.arrays,
+                          factors=case.dims, alternatives=alternatives or {}, attributes=self.test.attributes)
+        if problem:  # the first failing comparison of the check, as data for the report's table
+            self.details.setdefault(what, failing_case(case.arrays, what, got, want))
+        return problem
 
     def check_forward(self, case: Case, i: int) -> str | None:
         problem = self._failed(case, "new", "forward")

@@ -73,6 +73,21 @@ def compare(got: np.ndarray, want: np.ndarray, *, what: str, rtol: float, atol: 
             or _generic(got, want, what, rtol, atol))
 
 
+def failing_case(inputs: Mapping[str, np.ndarray], what: str, got, want) -> dict:
+    """A failing case as small data for a report's table: the inputs, and the expected and
+    given value of ``what`` (whole when small, else its worst entry)."""
+    got, want = np.asarray(got), np.asarray(want)
+    rows = [[name, fmt(value)] for name, value in inputs.items()]
+    if got.shape == want.shape and got.size > SMALL and got.dtype.kind in "biuf":
+        with np.errstate(invalid="ignore"):
+            gap = np.abs(got.astype(np.float64) - want)
+        at = np.unravel_index(int(np.nanargmax(np.where(np.isnan(gap), np.inf, gap))), got.shape)
+        rows += [[f"expected {what}{_index(at)}", fmt(want[at])], [f"got {what}{_index(at)}", fmt(got[at])]]
+    else:
+        rows += [[f"expected {what}", fmt(want)], [f"got {what}", fmt(got) if got.dtype.kind in "biuf" else str(got.dtype)]]
+    return {"rows": rows}
+
+
 def gradients_summary(wrong: list[str], right: list[str]) -> str:
     """The wrong gradients' diagnoses in one line (a known mistake behind them all said once),
     then which gradients are right."""

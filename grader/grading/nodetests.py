@@ -201,7 +201,7 @@ class NodeTests:
             max_score=points, score=score_for(points, outcome.passed, outcome.total, test.settings.partial),
             visibility=test.settings.visibility, output=outcome.summary(), node=test.node,
             group=test.name if test.kind == "node" else f"{test.name} (range)", check=check,
-            passed_cases=outcome.passed, total_cases=outcome.total, tags=[test.node, check])
+            passed_cases=outcome.passed, total_cases=outcome.total, tags=[test.node, check], detail=outcome.detail)
 
 
 def _checks_of(run: NodeTestRun):

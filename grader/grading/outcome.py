@@ -24,8 +24,9 @@ class Outcome:
     failures: list[tuple[str, str]] = field(default_factory=list)  # (case label, problem)
     skipped: dict[str, int] = field(default_factory=dict)  # why a case was not compared: how many
     absent: str | None = None  # what the student has not written yet, which this check needs
+    detail: dict | None = None  # the first failing case as data (see diagnose.failing_case)
 
-    def record(self, label: str, problem: str | None) -> None:
+    def record(self, label: str, problem: str | None, detail: dict | None = None) -> None:
         if isinstance(problem, NotCompared):
             self.skipped[problem] = self.skipped.get(problem, 0) + 1
             return
@@ -34,6 +35,8 @@ class Outcome:
             self.passed += 1
         else:
             self.failures.append((label, problem))
+            if self.detail is None and detail is not None:
+                self.detail = {"case": label, **detail}
 
     def summary(self, shown: int = 2) -> str:
         """Empty when every case passed and each was compared; what was not compared when

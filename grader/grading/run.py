@@ -12,13 +12,14 @@ from grader.report.results import Results
 
 def run(assignment_dir: str | Path, submission_dir: str | Path, results_path: str | Path, *,
         seed: int | None = None, metadata: str | Path | None = None, self_check: bool = False,
-        say=None) -> Results:
+        say=None, output_format: str = "md") -> Results:
     """``grade run``: grade every test and write Gradescope's results.json.
 
     A results file is written whatever happens. When grading cannot happen, the file says so
     (and gives no score) and the error is raised: SpecError for a broken spec, GraderFault
     when the grader itself fails (its worker cannot start, or ``self_check`` finds the
     grader broken here), OSError for a missing folder. ``say`` gets the self-check's line.
+    ``output_format`` is results.json's: "md" (Gradescope renders it) or "text".
     """
     from grader.errors import GraderFault, SpecError
     from grader.report.gradescope import write_failure, write_grader_fault, write_results
@@ -46,5 +47,5 @@ def run(assignment_dir: str | Path, submission_dir: str | Path, results_path: st
     except Exception as e:  # unreadable paths, or a bug of ours: still never a silent page
         write_failure(f"The autograder could not grade this submission ({e}).", results_path)
         raise
-    write_results(results, results_path)
+    write_results(results, results_path, output_format)
     return results

@@ -39,22 +39,26 @@ def quick_errors(data: Any) -> list[str]:
     return minischema.errors(data, schema())
 
 
-def to_gradescope(results: Results) -> dict[str, Any]:
-    """The results.json object of ``results``."""
+def to_gradescope(results: Results, output_format: str = "text") -> dict[str, Any]:
+    """The results.json object of ``results``, its texts plain or in Markdown (``markdown``)."""
+    from grader.report import markdown
+
+    md = output_format == "md"
     tests = []
     for t in results.tests:
+        text = markdown.test_output(t) if md else (t.output or ("All cases passed." if t.passed else "")) \
+            + (f"\n\nYour code printed:\n{t.printed}" if t.printed else "")
         test = {"name": t.name, "number": t.number, "score": json_number(t.score), "max_score": json_number(t.max_score),
                 "status": "passed" if t.passed else "failed", "visibility": t.visibility,
-                "output": (t.output or ("All cases passed." if t.passed else ""))
-                + (f"\n\nYour code printed:\n{t.printed}" if t.printed else ""),
-                "output_format": "text", "tags": list(t.tags),
+                "output": text, "output_format": output_format, "tags": list(t.tags),
                 "extra_data": {"passed_cases": t.passed_cases, "total_cases": t.total_cases}}
         tests.append(test)
     data: dict[str, Any] = {
         "score": json_number(results.score),
         "execution_time": json_number(round(results.execution_time, 3)),
-        "output": results.output or f"{results.assignment}: {json_number(results.score):g} / {json_number(results.max_score):g} points.",
-        "output_format": "text",
+        "output": markdown.summary(results) if md else
+        results.output or f"{results.assignment}: {json_number(results.score):g} / {json_number(results.max_score):g} points.",
+        "output_format": output_format,
         "stdout_visibility": "hidden",
         "extra_data": {"status": "graded", "seed": results.seed, "assignment": results.assignment, **results.extra,
                        **({"notes": results.notes} if results.notes else {})},
@@ -63,10 +67,11 @@ def to_gradescope(results: Results) -> dict[str, Any]:
     return printable_json(data)
 
 
-def write_results(results: Results, path: str | Path) -> dict[str, Any]:
-    """Validate and atomically write results.json; an invalid object (a bug of ours) is
-    replaced by a valid one that says so, so Gradescope always has something to show."""
-    data = to_gradescope(results)
+def write_results(results: Results, path: str | Path, output_format: str = "md") -> dict[str, Any]:
+    """Validate and atomically write results.json (its texts in Markdown unless
+    ``output_format`` is "text"); an invalid object (a bug of ours) is replaced by a valid one
+    that says so, so Gradescope always has something to show."""
+    data = to_gradescope(results, output_format)
     errors = quick_errors(data)
     if errors:
         data = failure_results(f"The grader produced invalid results ({errors[0]}); "

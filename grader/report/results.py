@@ -29,6 +29,7 @@ class TestResult:
     total_cases: int = 0
     tags: list[str] = field(default_factory=list)
     printed: str = ""              # what its calls of student code printed (the first KiB)
+    detail: dict | None = None     # its first failing case as data ({"case", "rows"}), for tables
     requests: list[int] = field(default_factory=list, repr=False)  # the worker requests it used
 
     @property

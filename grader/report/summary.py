@@ -44,13 +44,18 @@ def node_checks(result: dict) -> dict[tuple[str, str], bool]:
     return passed
 
 
-def diagnosis(output: str) -> str:
-    """The gist of a test's output: the first problem, without counts, cases or numbers."""
+def first_problem(output: str) -> str:
+    """A test's first problem as it was said, without the count of failed cases or the case."""
     first = output.splitlines()[0] if output else ""
     if re.match(r"^\d+ of \d+ cases failed\.$", first) and len(output.splitlines()) > 1:
         first = output.splitlines()[1]
     first = re.sub(r"^\d+ of \d+ cases failed:?\s*", "", first)
-    first = re.sub(r"^(case|example) \d+: ", "", first)
+    return re.sub(r"^(case|example) \d+: ", "", first)
+
+
+def diagnosis(output: str) -> str:
+    """The gist of a test's output: the first problem, without counts, cases or numbers."""
+    first = first_problem(output)
     first = re.sub(r"expected .*$", "", first)
     first = re.sub(r"\(at .*\)|\(inputs .*\)", "", first)
     first = re.sub(r"-?\d+\.\d+(e-?\d+)?", "#", first)

@@ -63,7 +63,7 @@ def submission(tmp_path_factory) -> Path:
 def test_results_json_and_the_report_hold_no_control_characters(tmp_path, submission):
     out = tmp_path / "results.json"
     result = CliRunner().invoke(main, ["run", str(ROOT / "assignments" / "scalar-graphs"), str(submission),
-                                       "--results", str(out), "--seed", "7"])
+                                       "--results", str(out), "--seed", "7", "--format", "text"])
     assert result.exit_code == 0, result.output
     data = json.loads(out.read_text("utf-8"))
     assert not validation_errors(data)
