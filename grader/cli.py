@@ -216,10 +216,12 @@ def autograder(assignment: str, out: str, memory_mb: int | None, timeout: float 
 @click.option("--jobs", type=int, help="Submissions graded at once (default: the number of cores).")
 @click.option("--force", is_flag=True, help="Regrade submissions that already have results.")
 @click.option("--only", help="Regrade only this submission.")
+@click.option("--gradebook", "gradebooks", multiple=True, type=click.Choice(["canvas", "moodle"]),
+              help="Also write OUT/gradebook-<LMS>.csv, the grades as Canvas or Moodle imports them (repeatable).")
 @click.option("--scheduler", metavar="ADDRESS",
               help='Grade on this dask.distributed cluster (tcp://host:8786) instead of here; pip install ".[cluster]".')
 def batch(assignment: str, submissions: str, out: str, jobs: int | None, force: bool, only: str | None,
-          scheduler: str | None) -> None:
+          gradebooks: tuple[str, ...], scheduler: str | None) -> None:
     """Grade a whole class in parallel.
 
     SUBMISSIONS is a folder with one sub-folder per submission, or a Gradescope export
@@ -232,6 +234,7 @@ def batch(assignment: str, submissions: str, out: str, jobs: int | None, force: 
 
     try:
         result = run_batch(assignment, submissions, out, jobs=jobs, force=force, only=only, scheduler=scheduler,
+                           gradebooks=gradebooks,
                            progress=terminal_progress(), say=lambda line: click.echo(line, err=True))
     except Exception as e:
         _fail(e)

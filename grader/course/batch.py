@@ -30,6 +30,7 @@ import yaml
 from grader.errors import GraderError, GraderFault
 from grader.report.gradescope import json_number
 from grader.report.text import printable
+from grader.course.gradebook import write_gradebook
 from grader.course.gradeone import grade_one
 
 MAX_EXPORT_BYTES = 2 << 30
@@ -43,6 +44,7 @@ class Entry:
     folder: Path
     students: list[str] = field(default_factory=list)
     emails: list[str] = field(default_factory=list)
+    sids: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -105,19 +107,22 @@ def _from_export(metadata: Path) -> list[Entry]:
         people = record.get(":submitters", []) if isinstance(record, dict) else []
         names = [str(p.get(":name", "")) for p in people if isinstance(p, dict)]
         emails = [str(p.get(":email", "")) for p in people if isinstance(p, dict)]
-        entries.append(Entry(str(folder), path, names, emails))
+        sids = [str(p.get(":sid", "")) for p in people if isinstance(p, dict)]
+        entries.append(Entry(str(folder), path, names, emails, sids))
     return entries
 
 
 def run_batch(assignment: str | Path, submissions: str | Path, out: str | Path, *, jobs: int | None = None,
               force: bool = False, only: str | None = None, scheduler: str | None = None,
+              gradebooks: tuple[str, ...] = (),
               progress: Callable[[int, int, str], None] | None = None,
               say: Callable[[str], None] | None = None) -> Batch:
     """Grade every submission in ``submissions`` into ``out``; see the module docstring.
 
     First a self-check (``selfcheck``): if the grader does not work here, GraderFault is
     raised before anyone is graded. ``say`` gets its one-line account. With ``scheduler``,
-    the submissions are graded on that dask cluster (``cluster``) instead of here."""
+    the submissions are graded on that dask cluster (``cluster``) instead of here.
+    ``gradebooks`` (canvas, moodle) also writes ``OUT/gradebook-<kind>.csv``."""
     from grader.grading.fingerprint import fingerprint
     from grader.report.gradescope import write_grader_fault
     from grader.grading.selfcheck import self_check
@@ -159,6 +164,8 @@ def run_batch(assignment: str | Path, submissions: str | Path, out: str | Path, 
     summary = summarize(assignment_obj.id, rows, data)
     (out / "summary.md").write_text(summary, encoding="utf-8")
     (out / "report.html").write_text(class_report(assignment_obj.id, rows, data), encoding="utf-8")
+    for kind in gradebooks:  # the CSVs an LMS imports (``gradebook``)
+        write_gradebook(kind, out / f"gradebook-{kind}.csv", assignment_obj.title, entries, rows)
     if fault is not None:
         raise fault
     errors = [row["submission"] for row in rows if row["status"] == "error"]
@@ -210,7 +217,7 @@ def _write_csv(path: Path, entries: list[Entry], data: dict[str, dict]) -> list[
             if t["name"] not in tests:
                 tests.append(t["name"])
     export = any(e.students for e in entries)
-    header = ["submission", "status", "score", "max_score", *tests] + (["students", "emails"] if export else [])
+    header = ["submission", "status", "score", "max_score", *tests] + (["students", "emails", "sids"] if export else [])
     rows = []
     for entry in entries:
         result = data[entry.name]
@@ -225,6 +232,7 @@ def _write_csv(path: Path, entries: list[Entry], data: dict[str, dict]) -> list[
         if export:
             row["students"] = "; ".join(entry.students)
             row["emails"] = "; ".join(entry.emails)
+            row["sids"] = "; ".join(entry.sids)
         rows.append(row)
     with open(path, "w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fieldnames=header)

@@ -104,12 +104,19 @@ def test_a_gradescope_export_zip_with_names(tmp_path):
         for path in export.rglob("*"):
             zf.write(path, Path("assignment_123_export") / path.relative_to(export))
     result = CliRunner().invoke(main, ["batch", str(ASSIGNMENT), str(archive), "--out", str(tmp_path / "out"),
-                                       "--jobs", "2"])
+                                       "--jobs", "2", "--gradebook", "canvas", "--gradebook", "moodle"])
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(open(tmp_path / "out" / "grades.csv")))
     assert [r["students"] for r in rows] == ["Ada Lovelace", "Alan Turing"]
-    assert rows[0]["emails"] == "s1@uni.edu"
+    assert rows[0]["emails"] == "s1@uni.edu" and rows[1]["sids"] == "2"
     assert float(rows[0]["score"]) == float(rows[0]["max_score"]) > float(rows[1]["score"])
+    canvas = list(csv.reader(open(tmp_path / "out" / "gradebook-canvas.csv")))
+    column = f"Computational graphs with scalar nodes ({rows[0]['max_score']} points)"
+    assert canvas[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", column]
+    assert [(r[0], r[2], r[3], r[5]) for r in canvas[1:]] == [("Ada Lovelace", "1", "s1@uni.edu", rows[0]["score"]),
+                                                             ("Alan Turing", "2", "s2@uni.edu", rows[1]["score"])]
+    moodle = list(csv.reader(open(tmp_path / "out" / "gradebook-moodle.csv")))
+    assert moodle[0][0] == "Email address" and moodle[1:] == [["s1@uni.edu", rows[0]["score"]], ["s2@uni.edu", rows[1]["score"]]]
 
 
 def test_batch_refuses_a_zip_that_escapes(tmp_path):
@@ -165,3 +172,16 @@ def test_progress_off_a_terminal_is_a_line_every_few_seconds():
     for done in range(1, 4):
         show(done, 3, "x")
     assert [line.split(" (")[0] for line in chatty.getvalue().splitlines()] == ["graded 1/3", "graded 2/3", "graded 3/3"]
+
+
+def test_a_gradebook_gives_every_member_a_row_and_an_error_no_grade(tmp_path):
+    from grader.course.batch import Entry
+    from grader.course.gradebook import write_gradebook
+
+    entries = [Entry("submission_1", tmp_path, ["Ada", "Alan"], ["a@u.edu", "t@u.edu"], ["1", "2"]),
+               Entry("submission_2", tmp_path, ["Grace"], ["g@u.edu"], ["3"])]
+    rows = [{"submission": "submission_1", "status": "graded", "score": 7.5, "max_score": 10},
+            {"submission": "submission_2", "status": "error", "score": "", "max_score": ""}]
+    assert write_gradebook("moodle", tmp_path / "m.csv", "HW", entries, rows) == 3
+    assert list(csv.reader(open(tmp_path / "m.csv"))) == [["Email address", "HW (10 points)"], ["a@u.edu", "7.5"],
+                                                          ["t@u.edu", "7.5"], ["g@u.edu", ""]]
