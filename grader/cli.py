@@ -161,7 +161,7 @@ def run(assignment: str, submission: str, results_path: str, seed: int | None, m
 
 @main.command()
 @click.argument("folder", default=".", type=click.Path(path_type=str))
-@click.option("--node", help="Only this node (class) of the assignment.")
+@click.option("--node", help="Only this node (class or function pair), graph or jacobian of the assignment.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON instead of a report.")
 def check(folder: str, node: str | None, as_json: bool) -> None:
     """Check your work on the visible tests.

@@ -41,8 +41,9 @@ def grade_submission(assignment_dir: str | Path, submission_dir: str | Path, *, 
     base = seed if seed is not None else submission.seed()
     results = Results(assignment.id, seed=base)
     function = assignment.jacobian.function if assignment.jacobian else None
-    if node is not None and node not in assignment.nodes and node != function:
-        results.output = f"there is no node {node!r} in {assignment.id} (nodes: {', '.join(assignment.nodes)})"
+    if node is not None and node not in assignment.nodes and node not in assignment.graphs and node != function:
+        graphs = f"; graphs: {', '.join(assignment.graphs)}" if assignment.graphs else ""
+        results.output = f"there is no node {node!r} in {assignment.id} (nodes: {', '.join(assignment.nodes)}{graphs})"
         return results
     files = dict(submission.found)
     files.update({name: assignment.root / name for name in assignment.provided})
@@ -58,8 +59,8 @@ def grade_submission(assignment_dir: str | Path, submission_dir: str | Path, *, 
             if node in (None, node_type.name):
                 node_tests.node(node_type, number + 1)
         node_tests.judge_deferred()
-        if node is None:
-            for number, graph in enumerate(assignment.graphs.values()):
+        for number, (gid, graph) in enumerate(assignment.graphs.items()):
+            if node in (None, gid):
                 graph_tests.run(graph, number + 1)
         if node in (None, function):
             JacobianTests(grading).run(len(assignment.nodes) + 2)

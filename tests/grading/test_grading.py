@@ -248,7 +248,17 @@ def test_grade_check_focuses_on_one_node_and_speaks_json(tmp_path):
     assert {t["tags"][0] for t in data["tests"]} == {"Tanh"}
     assert all(t["visibility"] == "visible" for t in data["tests"])
     unknown = CliRunner().invoke(main, ["check", str(folder), "--node", "Nope"])
-    assert unknown.exit_code == 1 and "there is no node 'Nope'" in unknown.output
+    assert unknown.exit_code == 1 and "there is no node 'Nope'" in unknown.output and "graphs: " in unknown.output
+
+
+def test_grade_check_focuses_on_one_graph(tmp_path):
+    from grader.spec import load_assignment
+
+    folder = student_folder(tmp_path, "scalar-graphs", True)
+    public, _ = load_assignment(folder)
+    gid = next(iter(public.graphs))
+    data = json.loads(CliRunner().invoke(main, ["check", str(folder), "--node", gid, "--json"]).output)
+    assert data["tests"] and all(t["tags"][:2] == ["graph", gid] for t in data["tests"])
 
 
 def test_check_is_a_python_api_for_notebooks(tmp_path):
