@@ -16,7 +16,7 @@ from typing import Mapping
 import numpy as np
 
 from grader.grading.outcome import error_text
-from grader.grading.diagnose import compare, fmt
+from grader.grading.diagnose import compare, failing_case, fmt
 from grader.grading.graphrun import constant_name
 from grader.spec.reference import Result, graph_jvp, graph_result, node_jvp, node_result
 from grader.spec.model import GraphNode, GraphTest, NodeType, Tolerance
@@ -35,8 +35,9 @@ def _at(node: GraphNode, values: Mapping[str, np.ndarray]) -> str:
 
 
 def judge_grader_driver(graph: GraphTest, types: Mapping[str, NodeType], inputs: Mapping[str, np.ndarray],
-                        reply: dict, tol: Tolerance) -> str | None:
-    """None if the graph's output and every gradient are right; else the first wrong node."""
+                        reply: dict, tol: Tolerance, details: dict | None = None) -> str | None:
+    """None if the graph's output and every gradient are right; else the first wrong node
+    (and, in ``details``, its failing comparison as data for a report's table)."""
     if "error" in reply:
         error = reply["error"]
         node = next((n for n in graph.nodes if n.name == error.get("node")), None)
@@ -45,12 +46,12 @@ def judge_grader_driver(graph: GraphTest, types: Mapping[str, NodeType], inputs:
     run = reply["ok"]
     values, returned, upstream = run["values"], run["returned"], run["upstream"]
     expected = graph_result(graph, types, inputs)
-    compare_ = lambda got, want, what: compare(got, want, what=what, rtol=tol.rtol, atol=tol.atol)
+    compare_ = _comparer(tol, details, values)
     for node in graph.nodes:  # forward order: the first node whose own forward is wrong
         if node.type is None:
             continue
         local = _local(node, types, values)
-        problem = compare_(values[node.name], local.output, "the output")
+        problem = compare_(values[node.name], local.output, "the output", node)
         if problem:
             return f"{node.type}'s forward is wrong{_at(node, values)} (node {_call(node)}): {problem}"
     for node in reversed(graph.nodes):  # backward order: the first node whose backward is wrong
@@ -62,7 +63,7 @@ def judge_grader_driver(graph: GraphTest, types: Mapping[str, NodeType], inputs:
                 continue
             if got is None:
                 return f"{node.type}'s backward returned None for {inp.name} (node {_call(node)})"
-            problem = compare_(got, local.grads[inp.name], f"d{inp.name}")
+            problem = compare_(got, local.grads[inp.name], f"d{inp.name}", node)
             if problem:
                 return f"{node.type}'s backward is wrong{_at(node, values)} (node {_call(node)}): {problem}"
     problem = compare_(values[graph.output], expected.output, "the graph's output")
@@ -76,14 +77,15 @@ def judge_grader_driver(graph: GraphTest, types: Mapping[str, NodeType], inputs:
 
 
 def judge_forward_mode(graph: GraphTest, types: Mapping[str, NodeType], inputs: Mapping[str, np.ndarray],
-                       tangents: Mapping[str, np.ndarray], reply: dict, tol: Tolerance) -> str | None:
+                       tangents: Mapping[str, np.ndarray], reply: dict, tol: Tolerance,
+                       details: dict | None = None) -> str | None:
     """None if every node's output and tangent, and so the graph's, are right along the
     inputs' ``tangents``; else the first node (in topological order) that goes wrong."""
     if "error" in reply:
         return judge_grader_driver(graph, types, inputs, reply, tol)  # names the node that failed
     run = reply["ok"]
     values, got_tangents, given = run["values"], run["tangents"], run["given"]
-    compare_ = lambda got, want, what: compare(got, want, what=what, rtol=tol.rtol, atol=tol.atol)
+    compare_ = _comparer(tol, details, values)
     for node in graph.nodes:
         if node.type is None:
             continue
@@ -92,10 +94,10 @@ def judge_forward_mode(graph: GraphTest, types: Mapping[str, NodeType], inputs: 
                         for inp, a in zip(node_type.inputs, node.args)}
         local = node_jvp(node_type, node.attributes, local_inputs,
                          {inp.name: t for inp, t in zip(node_type.inputs, given[node.name])})
-        problem = compare_(values[node.name], local.output, "the output")
+        problem = compare_(values[node.name], local.output, "the output", node)
         if problem:
             return f"{node.type}'s forward is wrong{_at(node, values)} (node {_call(node)}): {problem}"
-        problem = compare_(got_tangents[node.name], local.tangent, "the tangent")
+        problem = compare_(got_tangents[node.name], local.tangent, "the tangent", node)
         if problem:
             dots = [f"{a}_dot = {fmt(t)}" for a, t in zip(node.args, given[node.name])
                     if isinstance(a, str) and np.size(t) <= 8]
@@ -104,6 +106,18 @@ def judge_forward_mode(graph: GraphTest, types: Mapping[str, NodeType], inputs: 
     expected = graph_jvp(graph, types, inputs, tangents)
     return (compare_(values[graph.output], expected.output, "the graph's output")
             or compare_(got_tangents[graph.output], expected.tangent, "the tangent of the graph's output"))
+
+
+def _comparer(tol: Tolerance, details: dict | None, values: Mapping[str, np.ndarray]):
+    """``compare`` at the graph's tolerance that keeps the first failing comparison in
+    ``details`` (a node's own inputs, expected and got), for a report's table."""
+    def compare_(got, want, what: str, node: GraphNode | None = None) -> str | None:
+        problem = compare(got, want, what=what, rtol=tol.rtol, atol=tol.atol, attributes=node.attributes if node else {})
+        if problem and details is not None and not details:
+            local = {a: values[a] for a in (node.args if node else []) if isinstance(a, str) and a in values}
+            details.update(failing_case(local, what if node is None else f"{what} of {node.name}", got, want))
+        return problem
+    return compare_
 
 
 def _local(node: GraphNode, types: Mapping[str, NodeType], values: Mapping[str, np.ndarray],

@@ -69,7 +69,7 @@ class GraphTests:
             max_score=graph.points, visibility=graph.settings.visibility, output=outcome.summary(),
             score=score_for(graph.points, outcome.passed, outcome.total, graph.settings.partial),
             group=f"{graph.id}: {graph.title}", check="graph", passed_cases=outcome.passed, total_cases=outcome.total,
-            tags=["graph", graph.id], requests=requests))
+            tags=["graph", graph.id], requests=requests, detail=outcome.detail))
 
     def _settle(self, sent: "Sent | None", graph: GraphTest, outcome: Outcome, requests: list[int]) -> None:
         """Read and judge one graph case (sending the follow-up requests of a case whose
@@ -80,6 +80,7 @@ class GraphTests:
         if self.session.gone(sent):
             outcome.record(label, self.blocked_by or "not run: the worker was restarted")
             return
+        details: dict = {}  # the failing comparison, as data for a report's table
         try:
             if sent.error is not None:
                 raise sent.error
@@ -92,10 +93,10 @@ class GraphTests:
                     results = self.session.run_steps(steps, requests)
                 if isinstance(case, ForwardGraphCase):
                     problem = judge_forward_mode(concrete, self.session.assignment.nodes, inputs, case.seeds,
-                                                 case.outcome(), graph.settings.tolerance)
+                                                 case.outcome(), graph.settings.tolerance, details)
                 else:
                     problem = judge_grader_driver(concrete, self.session.assignment.nodes, inputs, case.outcome(),
-                                                  graph.settings.tolerance)
+                                                  graph.settings.tolerance, details)
         except WorkerFailure as e:
             outcome.record(label, failure_text(e, f"graph {graph.id}"))
             self.blocked_by = f"not run: an earlier case {'ran past the time limit' if e.kind == 'timeout' else 'failed'}"
@@ -107,7 +108,7 @@ class GraphTests:
             self.blocked_by = "not run: an earlier case failed"
             self.session.restart(f"graph {graph.id}")
             return
-        outcome.record(label, problem)
+        outcome.record(label, problem, details or None)
         if problem and "time limit" in problem:
             self.blocked_by = "not run: an earlier case ran past the time limit"
 

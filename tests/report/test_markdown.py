@@ -58,3 +58,11 @@ def test_markdown_helpers_show_text_as_it_is():
     assert escape("a*b_c [1, 2] <b> | `x`") == r"a\*b\_c [1, 2] \<b\> \| \`x\`"
     assert fenced("no ticks") == "```text\nno ticks\n```"
     assert fenced("has ```` four").startswith("`````text\n")
+
+
+def test_a_failing_graph_shows_the_node_and_a_table_of_its_case(tmp_path):
+    data = grade(tmp_path, SOLUTION.replace("grad_output * self.p * self.x ** (self.p - 1)",
+                                            "grad_output * self.x ** (self.p - 1)"))
+    cube = next(t for t in data["tests"] if t["name"].startswith("graph cube"))["output"]
+    assert "Pow's backward is wrong" in cube and "is the factor p missing?" in cube
+    assert "| b | `" in cube and "| expected dx of d | `" in cube and "| got dx of d | `" in cube
