@@ -19,34 +19,21 @@ import numpy as np
 from grader.engine import Var, as_array, forward_tangents
 from grader.grading import nodecalls
 from grader.grading.diagnose import shape_message
+from grader.grading.graphrun import PlannedCase, arg_value
 from grader.spec.model import GraphNode, GraphTest, NodeType
 
 
-class ForwardGraphCase:
-    """One case of a forward-mode graph on the student's nodes, along the inputs' tangents.
-    ``steps`` is the first request; give its results to ``take``, which returns the next
-    request's steps or None; then ``outcome`` is what the judge reads: ``{"ok": {values,
-    tangents, given}}`` (``given``: the tangents each node's jvp got), or ``{"error": ...}``
-    naming the first node that failed."""
+class ForwardGraphCase(PlannedCase):
+    """One case of a forward-mode graph on the student's nodes, along the inputs' tangents:
+    ``outcome`` is ``{"ok": {values, tangents, given}}`` (``given``: the tangents each node's
+    jvp got), or ``{"error": ...}`` naming the first node that failed."""
 
     def __init__(self, graph: GraphTest, types: Mapping[str, NodeType], inputs: Mapping[str, Any],
                  tangents: Mapping[str, np.ndarray]):
-        self.graph, self.types = graph, types
-        self.values: dict[str, np.ndarray] = {name: as_array(v) for name, v in inputs.items()}
         self.seeds = {name: np.asarray(t, dtype=np.float64) for name, t in tangents.items()}  # the inputs'
         self.tangents: dict[str, np.ndarray] = dict(self.seeds)
-        self.handles = {node.name: k for k, node in enumerate(graph.nodes) if node.expression is None}
         self.given: dict[str, list[np.ndarray]] = {}
-        self.error: dict | None = None
-        self.multi = any(node.expression is not None for node in graph.nodes)  # more than one request
-        self._plan = self._requests()
-        self.steps: list[dict] | None = next(self._plan, None)
-
-    def take(self, results: list[dict]) -> list[dict] | None:
-        """Read the results of the last request; the next request's steps, or None at the end."""
-        self._read(self.steps, results)
-        self.steps = None if self.error is not None else next(self._plan, None)
-        return self.steps
+        super().__init__(graph, types, {name: as_array(v) for name, v in inputs.items()})
 
     def outcome(self) -> dict:
         if self.error is not None:
@@ -65,7 +52,7 @@ class ForwardGraphCase:
                 h, node_type = self.handles[node.name], self.types[node.type]
                 batch.append(nodecalls.new(node_type, node.attributes, h, self._call(node, "__init__")))
                 batch.append(nodecalls.forward(node_type, h, [
-                    {"$out": self.handles[a]} if a in self.handles else self._value(a) for a in node.args]))
+                    {"$out": self.handles[a]} if a in self.handles else arg_value(a, self.values) for a in node.args]))
                 batch.append(nodecalls.jvp(node_type, h, [
                     {"$tangent": self.handles[a]} if a in self.handles else self._tangent(a) for a in node.args]))
                 waiting.add(node.name)
@@ -80,52 +67,24 @@ class ForwardGraphCase:
         if batch:
             yield batch
 
-    def _value(self, arg: str | float) -> np.ndarray:
-        return self.values[arg] if isinstance(arg, str) else np.asarray(float(arg))
-
     def _tangent(self, arg: str | float) -> np.ndarray:
         """The tangent of an input or expression node, or 0 for a number wired in."""
         return self.tangents[arg] if isinstance(arg, str) else np.zeros(())
 
     # -- results ------------------------------------------------------------------------------------
 
-    def _read(self, steps: list[dict], results: list[dict]) -> None:
-        """Take the results of one request in the order its steps ran; the first failure (an
-        exception, an input or tangent changed in place, a tangent of the wrong shape)
-        becomes the case's error, as the driver would have stopped there."""
-        for step, result in zip(steps, results):
-            if self.error is not None:
-                return
-            node = self.graph.nodes[step.get("handle", step.get("as"))]
-            phase = {"new": "__init__"}.get(step["do"], step["do"])
-            if "error" in result:
-                self._fail(node, phase, result["error"])
-                continue
-            ok = result["ok"]
-            if step["do"] == "forward":
-                self.values[node.name] = np.asarray(ok["out"])
-                self._modified(node, phase, ok["modified"], "input")
-            elif step["do"] == "jvp":
-                self.given[node.name] = [self._tangent(a) for a in node.args]
-                tangent = np.asarray(ok["tangent"])
-                self.tangents[node.name] = tangent
-                self._modified(node, phase, ok["modified"], "input")
-                self._modified(node, phase, ok["tangents_modified"], "tangent")
-                if self.error is None and tangent.shape != np.shape(self.values[node.name]):
-                    self._fail(node, phase, {"kind": "bad_return", "message": shape_message(
-                        tangent, self.values[node.name], "the tangent it returned")})
-
-    def _modified(self, node: GraphNode, phase: str, modified: list[int], what: str) -> None:
-        """Fail the case where a call changed an input (``what``: "input") or a tangent in place."""
-        if modified and self.error is None:
-            arg = node.args[modified[0]]
-            name = ("a constant" if not isinstance(arg, str) else arg if what == "input" else f"{arg}_dot")
-            fix = "work on a copy (e.g. x = x.copy())" if what == "input" else "compute a new array instead"
-            self._fail(node, phase, {"kind": "bad_return", "message": f"{phase} modified its {what} {name} in place; {fix}"})
-
-    def _fail(self, node: GraphNode, phase: str, error: dict) -> None:
-        self.error = {**error, "where": self._call(node, phase), "node": node.name, "phase": phase}
-
-    def _call(self, node: GraphNode, phase: str) -> str:
-        """How a message names a node's call: ``Sin.__init__``, ``Sin.forward``, ``Sin.jvp``."""
-        return f"{node.type}.__init__" if phase == "__init__" else self.types[node.type].convention.call(phase)
+    def _took(self, node: GraphNode, step: dict, ok: dict, phase: str) -> None:
+        """A forward's output, or a jvp's tangent (shaped like the output; the tangents it was
+        given left as they were)."""
+        if step["do"] == "forward":
+            self.values[node.name] = np.asarray(ok["out"])
+            self._modified(node, phase, ok["modified"])
+        elif step["do"] == "jvp":
+            self.given[node.name] = [self._tangent(a) for a in node.args]
+            tangent = np.asarray(ok["tangent"])
+            self.tangents[node.name] = tangent
+            self._modified(node, phase, ok["modified"])
+            self._modified(node, phase, ok["tangents_modified"], "tangent")
+            if self.error is None and tangent.shape != np.shape(self.values[node.name]):
+                self._fail(node, phase, {"kind": "bad_return", "message": shape_message(
+                    tangent, self.values[node.name], "the tangent it returned")})

@@ -31,33 +31,80 @@ def constant_name(node: GraphNode, index: int) -> str:
     return f"{node.name}#{index}"
 
 
-def _arg_value(arg: Any, values: Mapping[str, np.ndarray]) -> np.ndarray:
+def arg_value(arg: Any, values: Mapping[str, np.ndarray]) -> np.ndarray:
+    """What a node gets for one of its arguments: a named value, or a number wired in."""
     return values[arg] if isinstance(arg, str) else np.asarray(float(arg))
 
 
-class GraphCase:
-    """One case of a graph on the student's nodes. ``steps`` is the first request; give its
-    results to ``take``, which returns the next request's steps or None; then ``outcome``
-    is what the judge reads: ``{"ok": {values, grads, upstream, returned}}``, or
-    ``{"error": ...}`` naming the first node that failed."""
+class PlannedCase:
+    """One case of a graph on the student's nodes, run by the grader's driver as a plan of
+    requests (``_requests``, a generator: each ``yield`` waits for the last request's
+    results). ``steps`` is the first request; give its results to ``take``, which returns the
+    next request's steps or None; then ``outcome`` is what the judge reads. The first failure
+    in the results (``_took`` says what a step's result means) becomes the case's error,
+    naming the node, as the driver would have stopped there."""
 
-    def __init__(self, graph: GraphTest, types: Mapping[str, NodeType], inputs: Mapping[str, Any]):
-        self.graph, self.types = graph, types
-        self.values: dict[str, np.ndarray] = {name: v if np.asarray(v).dtype == bool else as_array(v)
-                                              for name, v in inputs.items()}  # a mask stays bool
+    def __init__(self, graph: GraphTest, types: Mapping[str, NodeType], values: dict[str, np.ndarray]):
+        self.graph, self.types, self.values = graph, types, values
         self.handles = {node.name: k for k, node in enumerate(graph.nodes) if node.expression is None}
-        self.upstream: dict[str, np.ndarray] = {}
-        self.returned: dict[str, list[np.ndarray | None]] = {}
         self.error: dict | None = None
         self.multi = any(node.expression is not None for node in graph.nodes)  # more than one request
         self._plan = self._requests()
         self.steps: list[dict] | None = next(self._plan, None)
+
+    def _requests(self) -> Iterator[list[dict]]:
+        raise NotImplementedError
+
+    def _took(self, node: GraphNode, step: dict, ok: dict, phase: str) -> None:
+        raise NotImplementedError
 
     def take(self, results: list[dict]) -> list[dict] | None:
         """Read the results of the last request; the next request's steps, or None at the end."""
         self._read(self.steps, results)
         self.steps = None if self.error is not None else next(self._plan, None)
         return self.steps
+
+    def _read(self, steps: list[dict], results: list[dict]) -> None:
+        """Take the results of one request in the order its steps ran, up to the first failure."""
+        for step, result in zip(steps, results):
+            if self.error is not None:
+                return
+            node = self.graph.nodes[step.get("handle", step.get("as"))]
+            phase = {"new": "__init__"}.get(step["do"], step["do"])
+            if "error" in result:
+                self._fail(node, phase, result["error"])
+            else:
+                self._took(node, step, result["ok"], phase)
+
+    def _modified(self, node: GraphNode, phase: str, modified: list[int], what: str = "input") -> None:
+        """Fail the case where a call changed an input (or, ``what`` "tangent", a tangent) in place."""
+        if modified and self.error is None:
+            arg = node.args[modified[0]]
+            name = "a constant" if not isinstance(arg, str) else arg if what == "input" else f"{arg}_dot"
+            fix = "work on a copy (e.g. x = x.copy())" if what == "input" else "compute a new array instead"
+            self._fail(node, phase, {"kind": "bad_return", "message": f"{phase} modified its {what} {name} in place; {fix}"})
+
+    def _fail(self, node: GraphNode, phase: str, error: dict) -> None:
+        self.error = {**error, "where": self._call(node, phase), "node": node.name, "phase": phase}
+
+    def _call(self, node: GraphNode, phase: str) -> str:
+        """How a message names a node's call: ``Mul.__init__``, ``Mul.backward``, ``Sin.jvp``,
+        ``affine_forward``."""
+        convention = self.types[node.type].convention
+        if phase == "__init__":
+            return f"{node.type}.__init__" if convention.kind in ("class", "parameters", "jvp") else convention.call("forward")
+        return convention.call(phase)
+
+
+class GraphCase(PlannedCase):
+    """One case of a graph on the student's nodes, reverse mode: ``outcome`` is
+    ``{"ok": {values, grads, upstream, returned}}``, or ``{"error": ...}``."""
+
+    def __init__(self, graph: GraphTest, types: Mapping[str, NodeType], inputs: Mapping[str, Any]):
+        self.upstream: dict[str, np.ndarray] = {}
+        self.returned: dict[str, list[np.ndarray | None]] = {}
+        super().__init__(graph, types, {name: v if np.asarray(v).dtype == bool else as_array(v)
+                                        for name, v in inputs.items()})  # a mask stays bool
 
     def outcome(self) -> dict:
         if self.error is not None:
@@ -86,7 +133,7 @@ class GraphCase:
                 node_type = self.types[node.type]
                 batch.append(nodecalls.new(node_type, node.attributes, h, self._call(node, "__init__")))
                 batch.append(nodecalls.forward(node_type, h, [
-                    {"$out": self.handles[a]} if a in self.handles else _arg_value(a, self.values) for a in node.args]))
+                    {"$out": self.handles[a]} if a in self.handles else arg_value(a, self.values) for a in node.args]))
                 waiting.add(node.name)
                 continue
             if waiting & set(node.args):
@@ -143,47 +190,20 @@ class GraphCase:
 
     # -- results ------------------------------------------------------------------------------------
 
-    def _read(self, steps: list[dict], results: list[dict]) -> None:
-        """Take the results of one request in the order its steps ran; the first failure
-        (an exception, an input changed in place, a gradient of the wrong shape) becomes the
-        case's error, as the driver would have stopped there."""
-        for step, result in zip(steps, results):
-            if self.error is not None:
-                return
-            node = self.graph.nodes[step.get("handle", step.get("as"))]
-            phase = {"new": "__init__"}.get(step["do"], step["do"])
-            if "error" in result:
-                self._fail(node, phase, result["error"])
-                continue
-            ok = result["ok"]
-            if step["do"] == "forward":
-                self.values[node.name] = np.asarray(ok["out"])
-                self._modified(node, phase, ok["modified"])
-            elif step["do"] == "backward":
-                self.upstream[node.name] = np.asarray(ok["upstream"])
-                self.returned[node.name] = list(ok["grads"])
-                self._modified(node, phase, ok["modified"])
-                for arg, g in zip(node.args, ok["grads"]):
-                    if self.error is None and isinstance(arg, str) and g is not None and \
-                            np.shape(g) != np.shape(self.values[arg]):
-                        self._fail(node, phase, {"kind": "bad_return", "message": shape_message(
-                            np.asarray(g), self.values[arg], f"the gradient for {arg}")})
-
-    def _modified(self, node: GraphNode, phase: str, modified: list[int]) -> None:
-        if modified and self.error is None:
-            names = [a if isinstance(a, str) else "a constant" for a in node.args]
-            self._fail(node, phase, {"kind": "bad_return", "message": f"{phase} modified its input "
-                                     f"{names[modified[0]]} in place; work on a copy (e.g. x = x.copy())"})
-
-    def _fail(self, node: GraphNode, phase: str, error: dict) -> None:
-        self.error = {**error, "where": self._call(node, phase), "node": node.name, "phase": phase}
-
-    def _call(self, node: GraphNode, phase: str) -> str:
-        """How a message names a node's call: ``Mul.__init__``, ``Mul.backward``, ``affine_forward``."""
-        convention = self.types[node.type].convention
-        if phase == "__init__":
-            return f"{node.type}.__init__" if convention.kind in ("class", "parameters") else convention.call("forward")
-        return convention.call(phase)
+    def _took(self, node: GraphNode, step: dict, ok: dict, phase: str) -> None:
+        """A forward's output, or a backward's gradients (each shaped like its input)."""
+        if step["do"] == "forward":
+            self.values[node.name] = np.asarray(ok["out"])
+            self._modified(node, phase, ok["modified"])
+        elif step["do"] == "backward":
+            self.upstream[node.name] = np.asarray(ok["upstream"])
+            self.returned[node.name] = list(ok["grads"])
+            self._modified(node, phase, ok["modified"])
+            for arg, g in zip(node.args, ok["grads"]):
+                if self.error is None and isinstance(arg, str) and g is not None and \
+                        np.shape(g) != np.shape(self.values[arg]):
+                    self._fail(node, phase, {"kind": "bad_return", "message": shape_message(
+                        np.asarray(g), self.values[arg], f"the gradient for {arg}")})
 
 
 def driver_step(graph: GraphTest, types: Mapping[str, NodeType], inputs: Mapping[str, Any]) -> dict:
@@ -202,7 +222,7 @@ def driver_step(graph: GraphTest, types: Mapping[str, NodeType], inputs: Mapping
             else:
                 args.append(constant_name(node, i))
                 entries.append({"name": args[-1], "value": np.asarray(float(arg)), "inputs": []})
-        values = [_arg_value(a, {n: v.value for n, v in env.items()}) for a in node.args]
+        values = [arg_value(a, {n: v.value for n, v in env.items()}) for a in node.args]
         entries.append({"name": node.name, "value": env[node.name].value, "inputs": args,
                         "node": {"type": node.type, "jacobians": jacobians(types[node.type], node.attributes, values)}})
     return {"do": "driver", "vars": entries, "output": graph.output, "where": f"graph {graph.id}"}
