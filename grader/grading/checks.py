@@ -13,72 +13,21 @@ count them (unless they give NaN or inf).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
 import numpy as np
 
 from grader.grading import nodecalls, numeric, randomcheck, statecheck
 from grader.grading.agreement import agreement
 from grader.grading.diagnose import compare, failing_case, fmt, gradients_summary, shared_state_hint
-from grader.spec.draw import bind_dims, draw_case, example_case
+from grader.grading.cases import Case, show_inputs
 from grader.grading.outcome import NotCompared, Outcome, error_text
 from grader.grading.rangecheck import judge_range
 from grader.grading.replays import Replays
 from grader.spec.reference import Result, example_result, is_random, node_result
-from grader.spec.model import Example, NodeTest, NodeType
+from grader.spec.model import NodeTest, NodeType
 
 NO_REFERENCE = NotCompared("random cases, with no reference to compare with")
 NO_OUTPUT = NotCompared("examples that give no output")
 NO_GRADS = NotCompared("examples that give no gradients")
-
-
-@dataclass
-class Case:
-    """One set of inputs of a test, what the reference says about it, and the student's replies."""
-
-    label: str
-    inputs: dict[str, np.ndarray]
-    dims: dict[str, float]
-    grad_output: np.ndarray | None = None
-    expected: Result | None = None   # from the reference, or from the example (output may be None)
-    ignores_upstream: Result | None = None
-    ignores_output: dict[str, Result] = field(default_factory=dict)  # several outputs: one's upstream left out
-    replies: dict[str, Any] = field(default_factory=dict)
-    example: Example | None = None
-    random: bool = False               # a random node's random case: expected once its mask is known
-    mask: np.ndarray | None = None     # the mask read off the student's output
-    replays: Replays | None = None     # the reference replayed with a known mistake (see replays)
-    tangents: dict[str, np.ndarray] | None = None  # forward mode: each input's tangent
-
-    @property
-    def arrays(self) -> dict[str, np.ndarray]:
-        """The inputs that are arrays (not param dicts)."""
-        return {k: v for k, v in self.inputs.items() if isinstance(v, np.ndarray)}
-
-
-def make_cases(node: NodeType, test: NodeTest, rng: np.random.Generator) -> list[Case]:
-    """The test's random cases (drawn with ``rng``) and its examples."""
-    cases = []
-    for i in range(test.settings.cases):
-        values = draw_case(test.inputs, test.settings, rng, node.kinks, test.attributes)
-        cases.append(Case(f"case {i + 1}", values, _dims(test, values)))
-    for i, example in enumerate(test.examples):
-        values = example_case(test.inputs, test.settings, example.inputs, rng)
-        cases.append(Case(f"example {i + 1}", values, _dims(test, values), example=example))
-    return cases
-
-
-def _dims(test: NodeTest, values: dict[str, np.ndarray]) -> dict[str, float]:
-    dims: dict[str, int] = {}
-    for inp in test.inputs:
-        if not isinstance(inp.shape, str) and not inp.is_param:
-            bind_dims(inp.shape, values[inp.name].shape, dims, overwrite=True)
-    return {k: v for k, v in dims.items() if v > 1}
-
-
-def show_inputs(case: Case) -> str:
-    return ", ".join(f"{k} = {fmt(v)}" for k, v in case.arrays.items())
 
 
 class NodeTestRun:
@@ -317,15 +266,22 @@ class NodeTestRun:
         problem = self._failed(case, "new", "forward", "backward")
         if problem:
             return problem
-        names = list(case.inputs)
-        for phase in ("forward", "backward"):
-            modified = [i for i in case.replies[phase]["ok"]["modified"] if 0 <= i < len(names)]
-            if modified:
-                return (f"{phase} modified the input {names[modified[0]]} in place (the array forward was "
-                        "given); work on a copy (e.g. x = x.copy())")
+        problem = self._inputs_modified(case, ("forward", "backward"))
+        if problem:
+            return problem
         if case.replies["backward"]["ok"]["grad_modified"]:
             return f"backward modified {self.upstream} in place; compute a new array instead"
         return statecheck.changed_settings(self.test.inputs, case.replies["forward"], case.inputs)
+
+    def _inputs_modified(self, case: Case, phases: tuple[str, ...]) -> str | None:
+        """The first input one of these calls changed in place, said as a fix."""
+        names = list(case.inputs)
+        for phase in phases:
+            modified = [k for k in case.replies[phase]["ok"]["modified"] if 0 <= k < len(names)]
+            if modified:
+                return (f"{phase} modified the input {names[modified[0]]} in place (the array forward was "
+                        "given); work on a copy (e.g. x = x.copy())")
+        return None
 
     def check_state(self, case: Case, i: int) -> str | None:
         """What forward left in its param dicts' state entries, against the reference."""

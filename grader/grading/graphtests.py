@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.grading.checks import Outcome
+from grader.grading.outcome import Outcome
 from grader.grading.forwardrun import ForwardGraphCase
 from grader.grading.graphcheck import judge_forward_mode, judge_grader_driver, judge_student_driver
 from grader.grading.graphrun import GraphCase, driver_step

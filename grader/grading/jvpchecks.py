@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 
 from grader.grading import jvpnumeric, nodecalls
-from grader.grading.checks import Case, NodeTestRun, show_inputs
+from grader.grading.cases import Case, show_inputs
+from grader.grading.checks import NodeTestRun
 from grader.grading.diagnose import allclose, fmt
 from grader.grading.outcome import error_text
 from grader.spec.forwardmode import tangents
@@ -125,12 +126,10 @@ class JvpTestRun(NodeTestRun):
         problem = self._failed(case, "new", "forward", "jvp")
         if problem:
             return problem
+        problem = self._inputs_modified(case, ("forward", "jvp"))
+        if problem:
+            return problem
         names = list(case.inputs)
-        for phase in ("forward", "jvp"):
-            modified = [k for k in case.replies[phase]["ok"]["modified"] if 0 <= k < len(names)]
-            if modified:
-                return (f"{phase} modified the input {names[modified[0]]} in place (the array forward was "
-                        "given); work on a copy (e.g. x = x.copy())")
         modified = [k for k in case.replies["jvp"]["ok"]["tangents_modified"] if 0 <= k < len(names)]
         if modified:
             return f"jvp modified its tangent {names[modified[0]]}_dot in place; compute a new array instead"

@@ -27,7 +27,7 @@ from grader.spec.model import NodeType
 from grader.spec.reference import reference_env
 
 if TYPE_CHECKING:
-    from grader.grading.checks import Case
+    from grader.grading.cases import Case
 
 
 def step(inputs: dict[str, np.ndarray], tangents: dict[str, np.ndarray]) -> float:

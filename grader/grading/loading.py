@@ -5,7 +5,7 @@ call, why it cannot be (missing, not importable, a signature that does not fit).
 
 from __future__ import annotations
 
-from grader.grading.checks import error_text
+from grader.grading.outcome import error_text
 from grader.grading.submission import Submission
 from grader.sandbox.imports import scan
 from grader.spec.model import NodeType

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.grading.checks import Case, NodeTestRun, Outcome, make_cases
+from grader.grading.cases import Case, make_cases
+from grader.grading.checks import NodeTestRun
+from grader.grading.outcome import Outcome
 from grader.grading.jvpchecks import JvpTestRun
 from grader.grading.session import Sent, Session, case_seed, failure_text
 from grader.report.results import TestResult, score_for

@@ -30,7 +30,7 @@ from grader.spec.model import NodeType
 from grader.spec.reference import reference_env
 
 if TYPE_CHECKING:
-    from grader.grading.checks import Case
+    from grader.grading.cases import Case
 
 RTOL, ATOL = 1e-4, 1e-6
 PER_ELEMENT_MAX = 64     # inputs up to this size get per-element differences

@@ -11,7 +11,7 @@ import zlib
 from dataclasses import dataclass
 from typing import Any
 
-from grader.grading.checks import error_text
+from grader.grading.outcome import error_text
 from grader.grading.loading import absent_summary, absent_symbols, unusable, unusable_function, unusable_node
 from grader.grading.submission import Submission
 from grader.report.results import TestResult

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from grader.grading.agreement import precision_note
-from grader.grading.checks import make_cases
+from grader.grading.cases import make_cases
 from grader.grading.jvpchecks import JvpTestRun
 from grader.grading.outcome import Outcome
 from grader.sandbox.calls import Worker

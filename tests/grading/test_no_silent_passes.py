@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from grader.grading.checks import NO_REFERENCE, Outcome
+from grader.grading.checks import NO_REFERENCE
+from grader.grading.outcome import Outcome
 from grader.grading.grade import grade_submission
 from grader.report.gradescope import to_gradescope
 
