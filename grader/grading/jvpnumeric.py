@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from grader.grading.diagnose import compare
-from grader.grading.numeric import ATOL, MOSTLY_KINKS, RTOL, STEP, _close, _repeated
+from grader.grading.numeric import ATOL, MOSTLY_KINKS, RTOL, STEP, _close, _repeated, kink_flips
 from grader.spec.model import NodeType
 from grader.spec.reference import reference_env
 
@@ -97,10 +97,7 @@ def _reference_fails(node: NodeType, attributes: dict[str, Any], case: "Case", h
     size = int(np.size(case.expected.tangent))
     crossed = np.zeros(size, dtype=bool)
     with np.errstate(all="ignore"):
-        for kink in node.kinks:
-            a = np.asarray(kink.evaluate({**attributes, **plus}).value)
-            b = np.asarray(kink.evaluate({**attributes, **minus}).value)
-            flips = (np.sign(a) * np.sign(b) < 0) | ((a == 0) != (b == 0))
+        for flips in kink_flips(node, attributes, plus, minus):
             crossed |= flips.ravel() if flips.size == size else np.full(size, bool(flips.any()))
         up = node.reference.evaluate(reference_env(node, attributes, plus)).value
         down = node.reference.evaluate(reference_env(node, attributes, minus)).value
