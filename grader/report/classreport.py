@@ -14,7 +14,7 @@ import statistics
 from collections import Counter, defaultdict
 from typing import Any
 
-from grader.report.summary import diagnosis, is_unfinished, node_checks
+from grader.report.summary import failures, node_checks
 
 BINS = 10
 STYLE = """
@@ -111,17 +111,11 @@ def _misconceptions(results: dict[str, dict], graded: int) -> list[str]:
     and unimplemented code is kept apart: it is not a misconception."""
     found: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     incomplete: dict[str, set[str]] = defaultdict(set)
-    for name, result in results.items():
-        for t in result.get("tests", []):
-            tags = t.get("tags") or []
-            if not tags or t.get("score", 0) >= t.get("max_score", 0):
-                continue
-            node = "graph " + tags[1] if tags[0] == "graph" and len(tags) > 1 else tags[0]
-            gist = diagnosis(t.get("output", ""))
-            if is_unfinished(gist):
-                incomplete[node].add(name)
-            elif name not in found[node][gist]:
-                found[node][gist].append(name)
+    for name, node, gist, undone in failures(results):
+        if undone:
+            incomplete[node].add(name)
+        elif name not in found[node][gist]:
+            found[node][gist].append(name)
     parts = ["<h2>Misconceptions per node</h2>"]
     if not found and not incomplete:
         return parts + ["<p>No test failed.</p>"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import statistics
 from collections import Counter
-from typing import Any
+from typing import Any, Iterator
 
 from grader.report.text import printable
 
@@ -31,6 +31,11 @@ def is_unfinished(gist: str) -> bool:
     return any(marker in gist for marker in UNFINISHED)
 
 
+def _node_of(tags: list[str]) -> str:
+    """The node a test's tags name: its node type, or "graph <id>"."""
+    return "graph " + tags[1] if tags[0] == "graph" and len(tags) > 1 else tags[0]
+
+
 def node_checks(result: dict) -> dict[tuple[str, str], bool]:
     """Per (node, check) of one results.json: whether all its tests passed (a graph is
     ("graph <id>", "graph"))."""
@@ -39,9 +44,19 @@ def node_checks(result: dict) -> dict[tuple[str, str], bool]:
         tags = t.get("tags") or []
         if len(tags) < 2:
             continue
-        key = ("graph " + tags[1], "graph") if tags[0] == "graph" else (tags[0], tags[1])
+        key = (_node_of(tags), "graph" if tags[0] == "graph" else tags[1])
         passed[key] = passed.get(key, True) and t.get("score", 0) >= t.get("max_score", 0)
     return passed
+
+
+def failures(data: dict[str, dict]) -> Iterator[tuple[str, str, str, bool]]:
+    """Every failed test of every submission, by submission name: the submission, the node,
+    the diagnosis's gist, and whether it only says the work is missing or unfinished."""
+    for name, result in sorted(data.items()):  # ties in counts made from these break the same way every run
+        for t in result.get("tests", []):
+            if t.get("tags") and t.get("score", 0) < t.get("max_score", 0):
+                gist = diagnosis(t.get("output", ""))
+                yield name, _node_of(t["tags"]), gist, is_unfinished(gist)
 
 
 def first_problem(output: str) -> str:
@@ -91,18 +106,15 @@ def summarize(assignment: str, rows: list[dict[str, Any]], data: dict[str, dict]
     passed: Counter = Counter()
     diagnoses: dict[str, Counter] = {}
     unfinished: dict[str, set[str]] = {}
-    for name, result in sorted(data.items()):  # by submission: ties in the counts break the same way every run
+    for result in data.values():
         for key, ok in node_checks(result).items():
             seen[key] += 1
             passed[key] += ok
-        for t in result.get("tests", []):
-            if t.get("tags") and t.get("score", 0) < t.get("max_score", 0):
-                node = t["tags"][0] if t["tags"][0] != "graph" else "graph " + t["tags"][1]
-                gist = diagnosis(t.get("output", ""))
-                if is_unfinished(gist):
-                    unfinished.setdefault(node, set()).add(name)
-                else:
-                    diagnoses.setdefault(node, Counter())[gist] += 1
+    for name, node, gist, undone in failures(data):
+        if undone:
+            unfinished.setdefault(node, set()).add(name)
+        else:
+            diagnoses.setdefault(node, Counter())[gist] += 1
     if seen:
         lines += ["Pass rate per node and check (lowest first):", "", "| node | check | passed |", "|---|---|---|"]
         for node, check in sorted(seen, key=lambda k: (passed[k] / seen[k], k)):
