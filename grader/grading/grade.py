@@ -68,8 +68,9 @@ def grade_submission(assignment_dir: str | Path, submission_dir: str | Path, *, 
         test.printed = sandbox.printed.of(test.requests).strip()
     results.tests = grading.tests
     results.student_output = sandbox.output()
-    if visible_only and node is None and assignment.points_later():
-        grading.messages.append(later_message(assignment.points_later(), all(t.passed for t in grading.tests)))
+    later = assignment.points_later() if visible_only and node is None else 0
+    if later:
+        grading.messages.append(later_message(later, all(t.passed for t in grading.tests)))
     results.output = "\n".join(grading.messages)
     results.notes = [note for name, values in grading.agreement.items()
                      if (note := precision_note(name, values))]
