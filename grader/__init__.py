@@ -16,6 +16,6 @@ __version__ = "0.1.0"
 def check(folder=".", *, node=None, seed=None):
     """Grade the student folder ``folder`` on its visible tests and return the Results
     (print them for the report)."""
-    from grader.grading.grade import check as _check
+    from grader.grading.run import check as _check
 
     return _check(folder, node=node, seed=seed)

@@ -170,7 +170,7 @@ def check(folder: str, node: str | None, as_json: bool) -> None:
     against assignment.yaml there. Exits 0 when every test passes, 1 otherwise, and 2 when the
     grader itself could not run (a problem of the grader's installation, not of your code).
     """
-    from grader.grading.grade import check as grade_check
+    from grader.grading.run import check as grade_check
 
     try:
         results = grade_check(folder, node=node)

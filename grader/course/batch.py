@@ -31,7 +31,7 @@ from grader.errors import GraderError, GraderFault
 from grader.report.gradescope import json_number
 from grader.report.text import printable
 from grader.course.gradebook import write_gradebook
-from grader.course.gradeone import grade_one
+from grader.course.gradeone import grade_one, plan
 
 MAX_EXPORT_BYTES = 2 << 30
 
@@ -156,6 +156,7 @@ def run_batch(assignment: str | Path, submissions: str | Path, out: str | Path, 
 
             data.update(grade_on_cluster(scheduler, assignment_obj.root, assignment_obj.files, todo, out, progress))
         elif fault is None:
+            plan(str(assignment), assignment_obj)
             data.update(_grade_all(str(assignment), todo, out, jobs, progress))
         for entry in entries:
             if entry.name not in data:

@@ -24,19 +24,23 @@ from grader.report.results import Results
 from grader.sandbox.host import Sandbox
 from grader.sandbox.imports import DEFAULT_FORBIDDEN
 from grader.spec import load_assignment
+from grader.spec.model import Assignment
 
 
 def grade_submission(assignment_dir: str | Path, submission_dir: str | Path, *, visible_only: bool = False,
                      seed: int | None = None, node: str | None = None, timeout: float | None = None,
-                     hide: list[Path] = ()) -> Results:
+                     hide: list[Path] = (), loaded: Assignment | None = None) -> Results:
     """Grade the submission in ``submission_dir`` against the assignment at ``assignment_dir``.
 
     ``timeout`` overrides the spec's per-call time limit; ``hide`` adds folders the worker
-    must not see (the results folder). Raises SpecError for a bad spec; everything a
-    student's code does becomes results.
+    must not see (the results folder); ``loaded`` is that spec already loaded (a batch loads
+    it once). Raises SpecError for a bad spec; everything a student's code does
+    becomes results.
     """
     started = time.monotonic()
-    assignment, _ = load_assignment(assignment_dir, dry_run=False)
+    assignment = loaded
+    if assignment is None:
+        assignment, _ = load_assignment(assignment_dir, dry_run=False)
     submission = find_files(submission_dir, assignment.files)
     base = seed if seed is not None else submission.seed()
     results = Results(assignment.id, seed=base)
@@ -90,14 +94,3 @@ def later_message(points: float, passed: bool) -> str:
     """What ``grade check`` did not check: a local pass is not the final score."""
     more = f"{points:g} more point{'s' if points != 1 else ''} are graded after the deadline, on other cases"
     return f"All visible tests pass; {more}." if passed else f"These are the visible tests; {more}."
-
-
-def check(folder: str | Path = ".", *, node: str | None = None, seed: int | None = None) -> Results:
-    """``grade check``: a student's own folder (made from the template), visible tests only.
-
-    Also the notebook entry point: ``print(grader.check("hw2"))``.
-    """
-    from grader.spec import spec_path
-
-    folder = Path(folder)
-    return grade_submission(spec_path(folder), folder, visible_only=True, node=node, seed=seed)

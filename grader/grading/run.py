@@ -1,13 +1,18 @@
-"""``grade run``: grade one submission on every test and write Gradescope's results.json,
-whatever happens (a results file that says so, with no score, when grading cannot happen),
-optionally after a self-check of the grader."""
+"""The library of ``grade run`` (grade one submission on every test and write Gradescope's
+results.json, whatever happens: a results file that says so, with no score, when grading
+cannot happen; optionally after a self-check of the grader) and of ``grade check`` (a
+student's folder on its visible tests). Both spawn the worker's zygote first, so that it
+loads while the grader imports numpy and reads the spec (see ``sandbox.launcher``)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from grader.grading.grade import grade_submission
-from grader.report.results import Results
+from grader.sandbox.launcher import prestart, shutdown
+
+if TYPE_CHECKING:
+    from grader.report.results import Results
 
 
 def run(assignment_dir: str | Path, submission_dir: str | Path, results_path: str | Path, *,
@@ -21,7 +26,16 @@ def run(assignment_dir: str | Path, submission_dir: str | Path, results_path: st
     grader broken here), OSError for a missing folder. ``say`` gets the self-check's line.
     ``output_format`` is results.json's: "md" (Gradescope renders it) or "text".
     """
+    prestart()
+    try:
+        return _run(assignment_dir, submission_dir, results_path, seed, metadata, self_check, say, output_format)
+    finally:
+        shutdown()
+
+
+def _run(assignment_dir, submission_dir, results_path, seed, metadata, self_check, say, output_format):
     from grader.errors import GraderFault, SpecError
+    from grader.grading.grade import grade_submission
     from grader.report.gradescope import write_failure, write_grader_fault, write_results
     from grader.grading.submission import gradescope_seed
 
@@ -49,3 +63,19 @@ def run(assignment_dir: str | Path, submission_dir: str | Path, results_path: st
         raise
     write_results(results, results_path, output_format)
     return results
+
+
+def check(folder: str | Path = ".", *, node: str | None = None, seed: int | None = None) -> Results:
+    """``grade check``: a student's own folder (made from the template), visible tests only.
+
+    Also the notebook entry point: ``print(grader.check("hw2"))``.
+    """
+    prestart()
+    try:
+        from grader.grading.grade import grade_submission
+        from grader.spec import spec_path
+
+        folder = Path(folder)
+        return grade_submission(spec_path(folder), folder, visible_only=True, node=node, seed=seed)
+    finally:
+        shutdown()

@@ -1,7 +1,8 @@
 """The worker's launcher: puts the process in its cell, then becomes the worker.
 
-Run by the grader as ``python -I -m grader.sandbox.confine CONFIG_JSON -- COMMAND...``. In a fresh,
-single-threaded process it applies resource limits; as root it then joins the worker's
+The grader's zygote forks a process that goes on here (``enter``); tests also run it as
+``python -I -m grader.sandbox.confine CONFIG_JSON -- COMMAND...``. In a single-threaded
+process it applies resource limits; as root it then joins the worker's
 cgroup, moves into new mount, network, PID, IPC and UTS namespaces, makes a root holding
 only what the worker needs (``rootfs``: no spec, results, submission or anything else of
 the host's), and drops to the dedicated unprivileged user. As an ordinary user it does the
@@ -125,14 +126,17 @@ def _name_host() -> None:
 
 
 def main(argv: list[str]) -> None:
-    config = json.loads(argv[1])
-    command = argv[argv.index("--") + 1:]
+    enter(json.loads(argv[1]), argv[argv.index("--") + 1:])
+
+
+def enter(config: dict, command: list[str]) -> None:
+    """Confine this process by ``config``, then become ``command``."""
     apply_limits(config.get("limits", {}))
     cwd = config["cwd"]
     as_root = os.geteuid() == 0 and config.get("uid") is not None
     if as_root and config.get("cgroups"):
         from grader.sandbox.cgroup import join
-        if join(config["cgroups"]):  # first: everything from here on (numpy too) is inside
+        if join(config["cgroups"]):  # everything from here on, student code above all, is inside
             CELL["on"].append("one memory and process budget for all its processes (cgroup)")
     worker = None
     if command[:2] == ["-m", "grader.sandbox.worker"]:

@@ -30,6 +30,7 @@ from grader.sandbox import cgroup
 from grader.sandbox.accounts import worker_account
 from grader.sandbox.capture import Capture
 from grader.sandbox.channel import DEATH, Channel, Outgoing, Pending, WorkerFailure
+from grader.sandbox.launcher import Launched, launch
 from grader.sandbox.limits import DEFAULT_LIMITS
 from grader.sandbox.processes import TIMEOUT_EXIT, become_subreaper, processes, sweep
 from grader.sandbox.protocol import ProtocolError, encode, receive
@@ -68,7 +69,7 @@ class Sandbox:
         self.subreaper = self.account is None and become_subreaper()
         self.folder: Path | None = None
         self.hide = [str(Path(p).resolve()) for p in hide if Path(p).exists()]
-        self.proc: subprocess.Popen | None = None
+        self.proc: Launched | None = None
         self.loaded: dict | None = None
         self._load_request: dict | None = None
         self.printed = Capture(int(self.limits["output_kb"] * 1024))
@@ -107,6 +108,8 @@ class Sandbox:
             os.chmod(self.folder, 0o700)
 
     def start(self) -> None:
+        """A worker in its cell, forked from this process's zygote (``launcher``), with a
+        fresh copy of the submission."""
         try:
             self._fresh_folder()
         except OSError as e:
@@ -114,9 +117,6 @@ class Sandbox:
                               f"{e.strerror or e}") from None
         self.isolated = False
         self.ready = None
-        to_worker_r, to_worker = os.pipe()
-        from_worker, from_worker_w = os.pipe()
-        out_r, out_w = os.pipe()
         config = {"limits": {k: v for k, v in self.limits.items()
                              if k in ("cpu_seconds", "memory_mb", "file_mb", "open_files", "processes")},
                   "cwd": str(self.folder), "hide": self.hide, "forbidden": self.forbidden,
@@ -126,23 +126,13 @@ class Sandbox:
         elif self.limits.get("processes") is not None:
             # without a user of its own, the process limit counts all of our user's processes
             config["limits"]["processes"] = self.limits["processes"] + _own_process_count()
-        worker = ["-m", "grader.sandbox.worker", str(to_worker_r), str(from_worker_w),
-                  str(self.limits["call_seconds"]), json.dumps(self.forbidden)]
-        env = {"PATH": "/usr/bin:/bin", "HOME": str(self.folder), "OMP_NUM_THREADS": "1",
-               "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "LANG": "C.UTF-8"}
         try:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-I", "-u", "-B", "-m", "grader.sandbox.confine", json.dumps(config), "--", *worker],
-                cwd=self.folder, stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w,
-                pass_fds=(to_worker_r, from_worker_w), start_new_session=True, env=env)
+            worker = launch(config, [str(self.limits["call_seconds"]), json.dumps(self.forbidden)])
         except OSError as e:
-            for fd in (to_worker_r, from_worker_w, out_w, out_r, to_worker, from_worker):
-                os.close(fd)
             raise GraderFault(f"cannot start the worker ({sys.executable}): {e.strerror or e}") from None
-        for fd in (to_worker_r, from_worker_w, out_w):
-            os.close(fd)
-        self.channel = Channel(to_worker, from_worker)
-        self._reader = threading.Thread(target=self._drain, args=(out_r,), daemon=True)
+        self.proc = worker
+        self.channel = Channel(worker.to_worker, worker.from_worker)
+        self._reader = threading.Thread(target=self._drain, args=(worker.output,), daemon=True)
         self._reader.start()
         if self._load_request is not None:  # a restart: load the student files again
             self.finish_load(self.send(self._load_request))
