@@ -23,6 +23,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 from grader.sandbox.processes import become_subreaper
@@ -136,17 +137,19 @@ class Zygote:
 
 
 _zygote: Zygote | None = None
+_lock = threading.Lock()  # one request at a time on the socket: threads grade in parallel too
 
 
 def prestart() -> None:
     """Spawn this process's zygote now, if it has none, so it loads while the grader works.
     One that cannot be spawned here is tried again, and explained, by ``launch``."""
     global _zygote
-    if _zygote is None or not _zygote.alive():
-        try:
-            _zygote = Zygote()
-        except OSError:
-            _zygote = None
+    with _lock:
+        if _zygote is None or not _zygote.alive():
+            try:
+                _zygote = Zygote()
+            except OSError:
+                _zygote = None
 
 
 def launch(config: dict, worker_args: list[str]) -> Launched:
@@ -154,13 +157,14 @@ def launch(config: dict, worker_args: list[str]) -> Launched:
     Where there can be no zygote (no subreapers: not Linux) or it fails, the worker gets an
     interpreter of its own (``spawn``); OSError when that fails too."""
     global _zygote
-    try:
-        if _zygote is None or not _zygote.alive():
-            _zygote = Zygote()
-        return _zygote.fork(config, worker_args)
-    except OSError:
-        _zygote = None
-        return spawn(config, worker_args)
+    with _lock:
+        try:
+            if _zygote is None or not _zygote.alive():
+                _zygote = Zygote()
+            return _zygote.fork(config, worker_args)
+        except OSError:
+            _zygote = None
+    return spawn(config, worker_args)
 
 
 def spawn(config: dict, worker_args: list[str]) -> Launched:
@@ -187,7 +191,8 @@ def spawn(config: dict, worker_args: list[str]) -> Launched:
 def shutdown() -> None:
     """End this process's zygote (it ends by itself when the grader's process does)."""
     global _zygote
-    zygote, _zygote = _zygote, None
+    with _lock:
+        zygote, _zygote = _zygote, None
     if zygote is not None:
         zygote.close()
 
@@ -195,7 +200,8 @@ def shutdown() -> None:
 def _forget_in_child() -> None:
     """A process forked from this one (a batch's pool) must not share the parent's zygote:
     two graders on one socket would mix their requests. It makes its own when it needs one."""
-    global _zygote
+    global _zygote, _lock
+    _lock = threading.Lock()  # another thread may have held it at the fork
     if _zygote is not None:
         _zygote.socket.close()
         _zygote = None

@@ -71,7 +71,7 @@ def test_the_worker_holds_no_socket_and_no_other_workers_pipes(tmp_path):
         assert _forward(first)["results"][1]["ok"]
         reply = _forward(second)
         assert reply["results"][1]["ok"]
-        printed = second.output()
+    printed = second.output()  # all of it is read once the worker is gone
     line = next(line for line in printed.splitlines() if line.startswith("OPEN"))
     assert "socket:" not in line, line  # the zygote's socket is closed in every worker
     # its own two protocol pipes and its output (stdout and stderr): no pipe of the first worker
@@ -128,3 +128,20 @@ def test_without_a_zygote_the_worker_starts_the_slow_way_and_grades_the_same(tmp
     assert launcher._zygote is None
     assert [(t.name, t.score) for t in slow.tests] == [(t.name, t.score) for t in fast.tests]
     assert slow.score == slow.max_score
+
+
+def test_threads_starting_workers_at_once_each_get_their_own(tmp_path):
+    """Sandboxes started from several threads share the zygote one request at a time: each
+    gets the worker made for its own files, never another thread's."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def own(i: int) -> str:
+        folder = tmp_path / f"s{i}"
+        folder.mkdir()
+        (folder / "nodes.py").write_text(f"print('I am {i}')\n\nclass Add:\n    pass\n")
+        with Sandbox({"nodes.py": folder / "nodes.py"}) as sandbox:
+            sandbox.load({"Add": "nodes.py"})
+        return sandbox.output().strip()  # all of it is read once the worker is gone
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert list(pool.map(own, range(12))) == [f"I am {i}" for i in range(12)]
