@@ -1,10 +1,12 @@
-"""The README students get with their template: the task, each node's math and shapes, the
-rules of the contract (forward mode's ``jvp`` and ``jacobian(f, x)`` where the assignment
-has them), and how to check their work."""
+"""The README students get with their template: the task, each node's math and shapes (its
+reference formula, unless the spec says not to show it), the rules of the contract (forward
+mode's ``jvp`` and ``jacobian(f, x)`` where the assignment has them), and how to check their
+work."""
 
 from __future__ import annotations
 
 from grader.spec.model import Assignment, Input, NodeType
+from grader.spec.withheld import left_out
 
 RULES = """\
 ## Rules
@@ -218,7 +220,12 @@ def _section(node: NodeType) -> str:
     lines = [f"### {node.name}\n"]
     if node.description:
         lines.append(node.description.strip() + "\n")
-    if node.reference is not None:
+    if left_out(node):
+        step = "jvp" if node.convention.forward_mode else "backward"
+        lines.append(f"Its reference formula is not shown. `grade check` checks your {step} against finite "
+                     f"differences of your own forward; forward and {step} against the reference are checked "
+                     "after the deadline.\n")
+    elif node.reference is not None:
         lines.append(f"The grader's reference: `{node.reference.text.strip()}`.\n")
     return "\n".join(lines)
 
