@@ -6,7 +6,7 @@ work."""
 from __future__ import annotations
 
 from grader.spec.model import Assignment, Input, NodeType
-from grader.spec.withheld import left_out
+from grader.spec.withheld import differenced, left_out, uses
 
 RULES = """\
 ## Rules
@@ -115,9 +115,11 @@ def student_readme(assignment: Assignment) -> str:
         given = ", ".join(f"`{f}`" for f in assignment.provided)
         parts.append(f"## Files you are given\n\n{given}: read, do not edit; the grader uses its own copy.\n")
     if assignment.graphs:
+        hidden = {n.name for n in assignment.nodes.values() if left_out(n)}
+        later = " (checked after the deadline: it uses a node whose reference is not shown)"
         parts.append("## Graphs\n\nBesides each node on its own, the grader checks these graphs\n"
                      "(the visible ones are in `assignment.yaml`):\n\n"
-                     + "".join(f"- {g.title}\n" for g in assignment.graphs.values()))
+                     + "".join(f"- {g.title}{later if uses(g, hidden) else ''}\n" for g in assignment.graphs.values()))
     parts.append(CHECK.format(files=files))
     return "\n".join(p for p in parts if p)
 
@@ -222,9 +224,10 @@ def _section(node: NodeType) -> str:
         lines.append(node.description.strip() + "\n")
     if left_out(node):
         step = "jvp" if node.convention.forward_mode else "backward"
-        lines.append(f"Its reference formula is not shown. `grade check` checks your {step} against finite "
-                     f"differences of your own forward; forward and {step} against the reference are checked "
-                     "after the deadline.\n")
+        here = f"`grade check` checks your {step} against finite differences of your own forward. " \
+            if differenced(node) else ""
+        lines.append(f"Its reference formula is not shown. {here}Forward and {step} against the reference are "
+                     "checked after the deadline.\n")
     elif node.reference is not None:
         lines.append(f"The grader's reference: `{node.reference.text.strip()}`.\n")
     return "\n".join(lines)

@@ -25,6 +25,7 @@ from grader.sandbox.host import Sandbox
 from grader.sandbox.imports import DEFAULT_FORBIDDEN
 from grader.spec import load_assignment
 from grader.spec.model import Assignment, NodeType
+from grader.spec.withheld import differenced
 
 
 def grade_submission(assignment_dir: str | Path, submission_dir: str | Path, *, visible_only: bool = False,
@@ -106,6 +107,8 @@ def withheld_message(nodes: list[NodeType]) -> str:
     left out (``show_reference: false``), and what it checks instead."""
     one = len(nodes) == 1
     step = "jvp" if all(n.convention.forward_mode for n in nodes) else "backward"
+    here = f"; here {step} is checked against finite differences of your own forward" \
+        if all(differenced(n) for n in nodes) else ""
     return (f"{', '.join(n.name for n in nodes)}: {'its' if one else 'their'} reference is not shown, so forward "
             f"and {step} against the reference are checked after the deadline, as is any graph that uses "
-            f"{'it' if one else 'them'}; here {step} is checked against finite differences of your own forward.")
+            f"{'it' if one else 'them'}{here}.")

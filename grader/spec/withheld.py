@@ -40,3 +40,9 @@ def uses(graph: GraphTest, names: set[str]) -> bool:
     """Whether a graph wires a node of one of these types (a drawn graph: may draw one)."""
     types = {n.type for n in graph.nodes if n.type} | set(graph.random.types if graph.random else ())
     return bool(types & names)
+
+
+def differenced(node: NodeType) -> bool:
+    """Whether ``grade check`` compares the node's backward (or jvp) with finite differences
+    of its own forward: a visible test gives the numeric check points."""
+    return any(t.points.get("numeric", 0) > 0 for t in node.tests if t.settings.visibility == "visible")

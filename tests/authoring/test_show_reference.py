@@ -60,6 +60,7 @@ def test_the_template_leaves_hidden_references_out(tmp_path):
             assert node.reference.text not in readme and node.reference.text not in public
             assert node.description in readme  # what to implement stays
     assert readme.count("Its reference formula is not shown") == len(full.nodes) - 1
+    assert readme.count("(checked after the deadline: it uses a node whose reference is not shown)") == len(full.graphs)
     assert "reference: x + y" in public and public.count("show_reference: false") == len(full.nodes) - 1
 
     folder = tmp_path / "template"
