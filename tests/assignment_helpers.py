@@ -75,3 +75,18 @@ def check_topological_order(order, output) -> None:
         for parent in var.inputs:
             assert position[id(parent)] < position[id(var)], f"{parent} comes after {var}"
     assert order[-1] is output
+
+
+TINY = ("nodes:\n  Neg:\n    inputs: {x: {}}\n    reference: -x\n"
+        "    tests:\n      - {name: seen}\n      - {name: secret, visibility: after_due_date}\n")
+
+
+def write_solution(tmp_path: Path, source: str, nodes: str = TINY, top: str = "") -> Path:
+    """A small assignment (``tiny``, of one node unless ``nodes`` says more; ``top`` adds
+    top-level keys) whose solution is ``source``; its spec's folder."""
+    spec = tmp_path / "assignments" / "tiny"
+    spec.mkdir(parents=True)
+    (spec / "assignment.yaml").write_text(f"id: tiny\ntitle: Tiny\nfiles: [nodes.py]\n{top}{nodes}")
+    (tmp_path / "solutions" / "tiny").mkdir(parents=True)
+    (tmp_path / "solutions" / "tiny" / "nodes.py").write_text(source)
+    return spec

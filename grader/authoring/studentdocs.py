@@ -1,10 +1,12 @@
-"""The README students get with their template: the task, each node's math and shapes, the
-rules of the contract (forward mode's ``jvp`` and ``jacobian(f, x)`` where the assignment
-has them), and how to check their work."""
+"""The README students get with their template: the task, each node's math and shapes (its
+reference formula, unless the spec says not to show it), the rules of the contract (forward
+mode's ``jvp`` and ``jacobian(f, x)`` where the assignment has them), and how to check their
+work."""
 
 from __future__ import annotations
 
 from grader.spec.model import Assignment, Input, NodeType
+from grader.spec.withheld import differenced, left_out, uses
 
 RULES = """\
 ## Rules
@@ -113,9 +115,11 @@ def student_readme(assignment: Assignment) -> str:
         given = ", ".join(f"`{f}`" for f in assignment.provided)
         parts.append(f"## Files you are given\n\n{given}: read, do not edit; the grader uses its own copy.\n")
     if assignment.graphs:
+        hidden = {n.name for n in assignment.nodes.values() if left_out(n)}
+        later = " (checked after the deadline: it uses a node whose reference is not shown)"
         parts.append("## Graphs\n\nBesides each node on its own, the grader checks these graphs\n"
                      "(the visible ones are in `assignment.yaml`):\n\n"
-                     + "".join(f"- {g.title}\n" for g in assignment.graphs.values()))
+                     + "".join(f"- {g.title}{later if uses(g, hidden) else ''}\n" for g in assignment.graphs.values()))
     parts.append(CHECK.format(files=files))
     return "\n".join(p for p in parts if p)
 
@@ -218,7 +222,13 @@ def _section(node: NodeType) -> str:
     lines = [f"### {node.name}\n"]
     if node.description:
         lines.append(node.description.strip() + "\n")
-    if node.reference is not None:
+    if left_out(node):
+        step = "jvp" if node.convention.forward_mode else "backward"
+        here = f"`grade check` checks your {step} against finite differences of your own forward. " \
+            if differenced(node) else ""
+        lines.append(f"Its reference formula is not shown. {here}Forward and {step} against the reference are "
+                     "checked after the deadline.\n")
+    elif node.reference is not None:
         lines.append(f"The grader's reference: `{node.reference.text.strip()}`.\n")
     return "\n".join(lines)
 

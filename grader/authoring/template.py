@@ -1,8 +1,9 @@
 """``grade template``: the folder students get, generated from the spec and the solution.
 
 It holds the student files with every solution region replaced by a stub, the files the
-assignment provides (``graph.py``), a README for students, and the public spec (visible
-tests only), so that ``grade check`` run there grades the visible tests.
+assignment provides (``graph.py``), a README for students, the public spec (visible tests
+only, without the references not to be shown) and the module of Python references it needs,
+so that ``grade check`` run there grades the visible tests.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ class Template:
 def render_template(assignment_dir: str | Path) -> dict[str, str]:
     """The template's files (name -> text), without writing anything."""
     from grader.authoring.markers import count_regions, strip_solution
+    from grader.authoring.publicrefs import public_references
     from grader.authoring.publicspec import dump, public_data
     from grader.spec import load_assignment
     from grader.spec.yamlsource import load_yaml
@@ -37,8 +39,13 @@ def render_template(assignment_dir: str | Path) -> dict[str, str]:
         if count_regions(source) == 0:
             raise GraderError(f"{assignment.solution / name}: no '# BEGIN SOLUTION' region, so the "
                               "template would hand out the solution")
-    for name in assignment.shipped:
+    for name in assignment.provided:
         files[name] = _read(assignment.root / name, "a provided file")
+    if assignment.references is not None:
+        _read(assignment.root / assignment.references, "the reference module")
+        module = public_references(assignment)
+        if module is not None:
+            files[assignment.references] = module
     files["README.md"] = student_readme(assignment)
     data = load_yaml(assignment.spec_file).data
     files["assignment.yaml"] = dump(public_data(assignment, data), assignment.id)

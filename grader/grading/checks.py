@@ -8,7 +8,8 @@ forwards, then both backwards); what forward left in a dict of settings (``state
 for the mask read off the student's output). Range tests compare outputs and gradients at large inputs
 too (``rangecheck``). A node without a reference is compared with its examples' outputs and
 gradients; its random cases have nothing to compare with, so forward and backward do not
-count them (unless they give NaN or inf).
+count them (unless they give NaN or inf). So is a node whose reference a public spec left out
+(``show_reference: false``), whose other checks, and a random node's mask, run as ever.
 """
 
 from __future__ import annotations
@@ -71,21 +72,16 @@ class NodeTestRun:
         a reference, what the case's example says (its gradients are for an all-ones upstream
         gradient, so that is the one backward gets)."""
         for i, case in enumerate(self.cases):
-            if self.node.reference is not None:
-                output = node_result(self.node, self.test.attributes, case.inputs).output
-                shape = [o.shape for o in output] if isinstance(output, list) else output.shape
-            else:
-                reply = probe[2 * i + 1]
-                if "ok" not in reply:
-                    continue
-                shape = reply["ok"]["out"].shape
+            shape = self._shape(case, probe, i)
+            if shape is None:
+                continue
             if self.node.reference is None:
                 case.expected = example_result(case.example, case.inputs, shape)
                 ones = case.expected is not None and bool(case.expected.grads)
-                case.grad_output = np.ones(shape) if ones else self.rng.normal(size=shape)
+                case.grad_output = np.ones(shape) if ones else self._upstream(shape)
+                case.random = is_random(self.node, case.inputs)  # its mask is checked all the same
                 continue
-            case.grad_output = [self.rng.normal(size=s) for s in shape] if isinstance(shape, list) \
-                else self.rng.normal(size=shape)
+            case.grad_output = self._upstream(shape)
             case.random = is_random(self.node, case.inputs)
             if case.random:
                 continue  # the reference needs the mask the student's forward draws: see _settle
@@ -94,6 +90,22 @@ class NodeTestRun:
             for k, name in enumerate(self.node.outputs):  # a backward that leaves out one output's upstream
                 upstream = [np.zeros_like(g) if j == k else g for j, g in enumerate(case.grad_output)]
                 case.ignores_output[name] = node_result(self.node, self.test.attributes, case.inputs, upstream)
+
+    def _shape(self, case: Case, probe: list[dict], i: int):
+        """The output's shape in case ``i`` (a list of them for several outputs): the
+        reference's, or without one, that of the student's own forward in the probe (None
+        when it failed)."""
+        if self.node.reference is not None:
+            output = node_result(self.node, self.test.attributes, case.inputs).output
+        elif "ok" in probe[2 * i + 1]:
+            output = probe[2 * i + 1]["ok"]["out"]
+        else:
+            return None
+        return [np.shape(o) for o in output] if isinstance(output, list) else np.shape(output)
+
+    def _upstream(self, shape):
+        """A random upstream gradient of that shape (a list of them for several outputs)."""
+        return [self.rng.normal(size=s) for s in shape] if isinstance(shape, list) else self.rng.normal(size=shape)
 
     def main_program(self) -> list[dict]:
         """Per case: one instance's forward then backward; the finite-difference forwards;
@@ -157,12 +169,15 @@ class NodeTestRun:
         return outcomes
 
     def _settle(self, case: Case) -> None:
-        """A random case's expected values, given the mask read off the student's output."""
-        if not case.random or case.expected is not None:
+        """A random case's expected values, given the mask read off the student's output
+        (without a reference, the mask alone: the random check needs no more)."""
+        if not case.random or case.expected is not None or case.mask is not None:
             return
         reply = case.replies.get("forward", {}).get("ok")
         x = case.inputs[self.node.random.input]
         case.mask = randomcheck.infer_mask(reply["out"] if reply else None, x)
+        if self.node.reference is None:
+            return
         mask = case.mask if case.mask is not None else np.ones(x.shape)
         case.expected = node_result(self.node, self.test.attributes, case.inputs, case.grad_output, mask)
         case.ignores_upstream = node_result(self.node, self.test.attributes, case.inputs, mask=mask)

@@ -24,7 +24,8 @@ from grader.report.results import Results
 from grader.sandbox.host import Sandbox
 from grader.sandbox.imports import DEFAULT_FORBIDDEN
 from grader.spec import load_assignment
-from grader.spec.model import Assignment
+from grader.spec.model import Assignment, NodeType
+from grader.spec.withheld import differenced
 
 
 def grade_submission(assignment_dir: str | Path, submission_dir: str | Path, *, visible_only: bool = False,
@@ -72,9 +73,12 @@ def grade_submission(assignment_dir: str | Path, submission_dir: str | Path, *, 
         test.printed = sandbox.printed.of(test.requests).strip()
     results.tests = grading.tests
     results.student_output = sandbox.output()
+    withheld = [n for n in assignment.nodes.values() if n.withheld and node in (None, n.name)]
+    if withheld:
+        grading.messages.append(withheld_message(withheld))
     later = assignment.points_later() if visible_only and node is None else 0
     if later:
-        grading.messages.append(later_message(later, all(t.passed for t in grading.tests)))
+        grading.messages.append(later_message(later, all(t.passed for t in grading.tests), bool(withheld)))
     results.output = "\n".join(grading.messages)
     results.notes = [note for name, values in grading.agreement.items()
                      if (note := precision_note(name, values))]
@@ -90,7 +94,21 @@ def grade_submission(assignment_dir: str | Path, submission_dir: str | Path, *, 
     return results
 
 
-def later_message(points: float, passed: bool) -> str:
-    """What ``grade check`` did not check: a local pass is not the final score."""
-    more = f"{points:g} more point{'s' if points != 1 else ''} are graded after the deadline, on other cases"
+def later_message(points: float, passed: bool, withheld: bool = False) -> str:
+    """What ``grade check`` did not check: a local pass is not the final score. (Where
+    references were left out, some of those points are on these very cases.)"""
+    more = f"{points:g} more point{'s' if points != 1 else ''} are graded after the deadline"
+    more += "" if withheld else ", on other cases"
     return f"All visible tests pass; {more}." if passed else f"These are the visible tests; {more}."
+
+
+def withheld_message(nodes: list[NodeType]) -> str:
+    """Said once: what ``grade check`` cannot check of nodes whose reference the template
+    left out (``show_reference: false``), and what it checks instead."""
+    one = len(nodes) == 1
+    step = "jvp" if all(n.convention.forward_mode for n in nodes) else "backward"
+    here = f"; here {step} is checked against finite differences of your own forward" \
+        if all(differenced(n) for n in nodes) else ""
+    return (f"{', '.join(n.name for n in nodes)}: {'its' if one else 'their'} reference is not shown, so forward "
+            f"and {step} against the reference are checked after the deadline, as is any graph that uses "
+            f"{'it' if one else 'them'}{here}.")

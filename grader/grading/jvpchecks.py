@@ -22,7 +22,7 @@ from grader.grading.checks import NodeTestRun
 from grader.grading.diagnose import allclose, fmt
 from grader.grading.outcome import error_text
 from grader.spec.forwardmode import tangents
-from grader.spec.reference import node_jvp
+from grader.spec.reference import example_result, node_jvp
 
 CHECK_NAMES = {"jvp": "jvp", "numeric": "jvp vs. finite differences"}
 
@@ -33,10 +33,14 @@ class JvpTestRun(NodeTestRun):
     names = CHECK_NAMES
 
     def prepare(self, probe: list[dict]) -> None:
-        """Each case's tangents (its example's, or drawn) and what the reference says."""
-        for case in self.cases:
+        """Each case's tangents (its example's, or drawn) and what the reference says; without
+        a reference (a public spec that left it out), what its example says of the output."""
+        for i, case in enumerate(self.cases):
             case.tangents = tangents(self.test.inputs, case.inputs, case.example, self.rng)
-            case.expected = node_jvp(self.node, self.test.attributes, case.inputs, case.tangents)
+            if self.node.reference is not None:
+                case.expected = node_jvp(self.node, self.test.attributes, case.inputs, case.tangents)
+            elif (shape := self._shape(case, probe, i)) is not None:
+                case.expected = example_result(case.example, case.inputs, shape)
 
     def _jvp_step(self, handle: int, case: Case) -> dict:
         return nodecalls.jvp(self.node, handle, [case.tangents[name] for name in case.inputs])

@@ -6,7 +6,8 @@ reference (``check``). Any problem raises SpecError with every located message f
 What a spec means lives here too: how students write each node (``convention``), the
 random cases it describes (``draw``, and ``randomgraph`` for drawn DAGs), graphs in
 dependency order (``order``) and the ground truth on the reference engine (``reference``,
-with instructor functions from ``pyref``). It imports only ``engine`` and ``errors``.
+with instructor functions from ``pyref``), and what a public spec that left a reference out
+still compares (``withheld``). It imports only ``engine`` and ``errors``.
 """
 
 from __future__ import annotations

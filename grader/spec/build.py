@@ -21,6 +21,7 @@ from grader.spec.pyref import DEFAULT_MODULE, PythonReference, ReferenceModuleEr
 from grader.spec.pyref import reference as python_reference
 from grader.spec.expr import ExprError, Expression, parse_expression
 from grader.spec.model import (BUILTIN_DEFAULTS, CHECKS, Assignment, Draw, Example, Input, NodeTest, NodeType, Settings, Tolerance)
+from grader.spec.withheld import uncompared
 from grader.spec.yamlsource import Document
 
 DRAWN_DTYPES = {"labels": "int64", "bernoulli": "bool"}  # draws that imply their input's dtype
@@ -161,11 +162,11 @@ class Builder:
             self.error(path, f"{e.message} (in {text.strip()!r})", column=e.column)
             return None
 
-    def outputs(self, spec: dict[str, Any], reference: Any, path: tuple) -> tuple[str, ...]:
-        """A node's several outputs: only a Python reference gives them, and neither a range
-        test nor an example's output compares them."""
+    def outputs(self, spec: dict[str, Any], reference: Any, path: tuple, shown: bool = True) -> tuple[str, ...]:
+        """A node's several outputs: only a Python reference gives them (one a public spec left
+        out excepted), and neither a range test nor an example's output compares them."""
         names = tuple(spec.get("outputs", ()))
-        if names and not isinstance(reference, PythonReference):
+        if names and not isinstance(reference, PythonReference) and (reference is not None or shown):
             self.error(path + ("outputs",), "a node with several outputs needs a Python reference that returns "
                                             "one value per output (reference: {python: name})")
         for i, test in enumerate(spec.get("tests", []) if names else []):
@@ -235,9 +236,13 @@ class Builder:
         path = ("nodes", name)
         provided = spec.get("provided", False)
         file = spec.get("file")
+        shown = spec.get("show_reference", provided or self.doc.data.get("show_reference", True))
         if provided:
             if "reference" not in spec:
                 self.error(path, "a provided node needs a reference: the grader runs it")
+            if not shown:
+                self.error(path + ("show_reference",), "a provided node is run by the grader from its reference, "
+                                                       "in grade check too, so it cannot be left out")
         elif file is None:
             if len(self.files) == 1:
                 file = self.files[0]
@@ -260,7 +265,7 @@ class Builder:
                                               names + ([MASK] if "random" in spec else []), attributes)
         elif "reference" in spec:
             reference = self.expression(spec["reference"], path + ("reference",), scope, attributes, settings)
-        elif random or any(i.state for i in inputs):
+        elif (random or any(i.state for i in inputs)) and shown:  # left out of a public spec: see withheld
             self.error(path, f"a {'random node' if random else 'node with state'} needs a reference: the grader "
                              f"computes what it expects {'given the mask' if random else 'the state to be'}")
         kinks = [self.expression(k, path + ("kinks", i), scope, attributes, settings)
@@ -272,7 +277,7 @@ class Builder:
         node = NodeType(name, file, provided, spec.get("description", ""), attributes, inputs, reference,
                         [k for k in kinks if k is not None],
                         tuple(output) if isinstance(output, list) else output, [], path, convention,
-                        self.outputs(spec, reference, path), random)
+                        self.outputs(spec, reference, path, shown), random, shown)
         check_node(self, node, spec)
         node_settings = inherit(self.defaults, spec)
         if not provided:
@@ -353,12 +358,17 @@ class Builder:
                             path: tuple) -> None:
         """Without a reference, forward and range compare with the examples' outputs and
         backward with their grads; a check with points and none to compare with would award
-        them for any answer."""
-        given = {"an output": any(e.output is not None for e in examples), "grads": any(e.grads for e in examples)}
-        for check, needs in (("forward", "an output"), ("range", "an output"), ("backward", "grads")):
-            p = points.get(check, 0)
-            if p > 0 and not given[needs]:
-                zero = "points: 0" if check == "range" else f"points: {{{check}: 0}}"
+        them for any answer. (jvp and state need the reference itself: a node that has them
+        says so once, unless a public spec left its reference out.)"""
+        for check, needs in uncompared(points, examples).items():
+            if needs is None and not node.withheld:
+                continue
+            p = points[check]
+            zero = "points: 0" if check == "range" else f"points: {{{check}: 0}}"
+            worth = f"{check} check ({p:g} point{'s' if p != 1 else ''})"
+            if needs is None:
+                self.error(path, f"{node.name}'s reference is left out (show_reference: false), so its {worth} "
+                                 f"has nothing to compare with: {zero}")
+            else:
                 self.error(path, f"{node.name} has no reference and no example here gives {needs}, so its "
-                                 f"{check} check ({p:g} point{'s' if p != 1 else ''}) would pass any answer: "
-                                 f"add a reference, examples with {needs}, or {zero}")
+                                 f"{worth} would pass any answer: add a reference, examples with {needs}, or {zero}")

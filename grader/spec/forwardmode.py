@@ -1,7 +1,8 @@
 """What forward mode asks of a spec: the rules of ``jvp`` nodes, of graphs of them, and of
 examples that give tangents. Each problem is located, through the spec's Builder.
 
-- A jvp node has a reference (its tangents are compared with the engine's JVP), float array
+- A jvp node has a reference (its tangents are compared with the engine's JVP; a public spec
+  may leave it out, see ``withheld``, and give its jvp check no points), float array
   inputs alone (each gets a tangent), one output, and no range tests. Its tangents are
   graded by the ``jvp`` check; it has no ``backward`` to give points to (and a node of any
   other convention no ``jvp``).
@@ -31,7 +32,7 @@ def check_node(b: "Builder", node: NodeType, spec: dict[str, Any]) -> None:
     if not node.convention.forward_mode:
         return
     path = node.path
-    if node.reference is None and not node.provided:
+    if node.reference is None and not node.provided and not node.withheld:  # left out of a public spec: see withheld
         b.error(path, f"{node.name} is a jvp node and needs a reference: its tangents are compared with "
                       "the reference engine's JVP")
     for inp in node.inputs:

@@ -161,6 +161,13 @@ class NodeType:
     convention: Convention = Convention()  # how students write it (a class, unless the spec says)
     outputs: tuple[str, ...] = ()  # names of several outputs (an LSTM step's next_h, next_c); () for one
     random: RandomMask | None = None  # a dropout-like node, whose mask is read off its output
+    show_reference: bool = True  # false: the student template leaves the reference out (see withheld)
+
+    @property
+    def withheld(self) -> bool:
+        """A node of a public spec whose reference the template left out (``show_reference:
+        false`` and no reference): ``grade check`` runs only the checks that need none."""
+        return not self.show_reference and self.reference is None and not self.provided
 
 
 @dataclass

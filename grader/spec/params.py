@@ -86,7 +86,7 @@ def random_mask(builder: "Builder", name: str, spec: dict[str, Any], inputs: lis
     for key in given.get("when", {}):
         if key not in keys:
             builder.error(path + ("when", key), f"{param} has no entry {key!r} (its entries: {', '.join(sorted(keys))})")
-    if given.get("when") and not isinstance(spec.get("reference"), dict):
+    if given.get("when") and isinstance(spec.get("reference"), str):  # (no reference at all: said in build)
         builder.error(path + ("when",), "a node that is random only sometimes needs a Python reference "
                                         "(reference: {python: name}) that handles both cases")
     if spec.get("outputs"):

@@ -3,8 +3,6 @@ raising NotImplementedError, and a public spec that holds visible tests only."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -15,7 +13,7 @@ from grader.authoring.markers import MarkerError, strip_solution
 from grader.spec import load_assignment
 from grader.authoring.template import make_template, render_template
 
-from assignment_helpers import NAMES, ROOT, assignment, cases, load_module
+from assignment_helpers import NAMES, ROOT, assignment, cases, load_module, write_solution
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -106,19 +104,6 @@ def test_templates_carry_no_solution_code():
             assert "BEGIN SOLUTION" not in text
         readme = (ROOT / "student_template" / name / "README.md").read_text()
         assert "grade check" in readme and a.title in readme
-
-
-def write_solution(tmp_path: Path, source: str) -> Path:
-    """A one-node assignment whose solution is ``source``."""
-    spec = tmp_path / "assignments" / "tiny"
-    spec.mkdir(parents=True)
-    (spec / "assignment.yaml").write_text(
-        "id: tiny\ntitle: Tiny\nfiles: [nodes.py]\n"
-        "nodes:\n  Neg:\n    inputs: {x: {}}\n    reference: -x\n"
-        "    tests:\n      - {name: seen}\n      - {name: secret, visibility: after_due_date}\n")
-    (tmp_path / "solutions" / "tiny").mkdir(parents=True)
-    (tmp_path / "solutions" / "tiny" / "nodes.py").write_text(source)
-    return spec
 
 
 def test_template_of_a_small_assignment(tmp_path):
