@@ -60,27 +60,33 @@ def _scores(graded: list[dict]) -> list[str]:
     scores = [float(r["score"]) for r in graded]
     top = max(float(r["max_score"]) for r in graded) or 1.0
     counts = Counter(min(int(BINS * s / top), BINS - 1) for s in scores)
-    bars = [(f"{top * b / BINS:g}–{top * (b + 1) / BINS:g}", counts.get(b, 0)) for b in range(BINS)]
+    bars = [(f"{top * b / BINS:.3g}–{top * (b + 1) / BINS:.3g}", counts.get(b, 0)) for b in range(BINS)]
     summary = (f"mean {statistics.fmean(scores):.1f}, median {statistics.median(scores):.1f}, "
                f"min {min(scores):g}, max {max(scores):g}, out of {top:g}")
     return ["<h2>Scores</h2>", f'<p data-mean="{statistics.fmean(scores):.4f}">{summary}</p>',
-            _columns(bars, "score histogram: submissions per score range", "bin")]
+            _columns(bars, "score histogram: submissions per score range", "bin",
+                     edges=[f"{top * b / BINS:.3g}" for b in range(BINS + 1)])]
 
 
-def _columns(bars: list[tuple[str, int]], title: str, kind: str) -> str:
-    """A column chart in SVG, each column labelled with its count (not colour alone)."""
-    width, height, gap = 48, 120, 6
+def _columns(bars: list[tuple[str, int]], title: str, kind: str, edges: list[str] | None = None) -> str:
+    """A column chart in SVG, each column labelled with its count (not colour alone), and
+    below it its label, or with ``edges`` (a histogram's bin edges) those between the columns,
+    which stay short enough not to run into each other."""
+    width, height, gap, margin = 48, 120, 6, 16
     most = max((c for _, c in bars), default=0) or 1
     items = []
     for i, (label, count) in enumerate(bars):
         h = round(height * count / most)
-        x = i * (width + gap)
+        x = margin + i * (width + gap)
+        below = "" if edges else f'<text x="{x + width / 2}" y="{height + 28}" text-anchor="middle">{_e(label)}</text>'
         items.append(f'<g data-{kind}="{_e(label)}" data-count="{count}"><rect class="bar" x="{x}" y="{height - h + 14}" '
                      f'width="{width}" height="{h}"/><text x="{x + width / 2}" y="{height - h + 10}" '
-                     f'text-anchor="middle">{count}</text><text x="{x + width / 2}" y="{height + 28}" '
-                     f'text-anchor="middle">{_e(label)}</text></g>')
-    return (f'<svg role="img" width="{len(bars) * (width + gap)}" height="{height + 36}"><title>{_e(title)}</title>'
-            + "".join(items) + "</svg>")
+                     f'text-anchor="middle">{count}</text>{below}</g>')
+    for i, edge in enumerate(edges or []):
+        items.append(f'<text x="{margin + i * (width + gap) - gap / 2}" y="{height + 28}" '
+                     f'text-anchor="middle">{_e(edge)}</text>')
+    return (f'<svg role="img" width="{2 * margin + len(bars) * (width + gap)}" height="{height + 36}">'
+            f'<title>{_e(title)}</title>' + "".join(items) + "</svg>")
 
 
 def _pass_rates(results: dict[str, dict]) -> list[str]:
