@@ -188,7 +188,8 @@ class NodeTestRun:
         case.branches = case.branches or Branches(self.node, self.test.attributes, case.inputs, case.mask)
         return case.branches.of(of, phase)
 
-    def _compare(self, got, want, what: str, case: Case, alternatives=None, regions: Regions | None = None) -> str | None:
+    def _compare(self, got, want, what: str, case: Case, alternatives=None,
+                 regions: Regions | None = None) -> str | None:
         tol = self.test.settings.tolerance
         problem = compare(got, want, what=what, rtol=tol.rtol, atol=tol.atol, inputs=case.arrays,
                           factors=case.dims, alternatives=alternatives or {}, attributes=self.test.attributes,

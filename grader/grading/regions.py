@@ -6,21 +6,26 @@ never from a guess about the node's name or its inputs' signs:
 
 - every op of the reference whose formula switches names its branches (``Op.branches``:
   relu's x > 0, maximum's x > y, a comparison, hinge's label column and positive margins,
-  the maximum of a pooling window), worded with its operands as the spec writes them: an
-  input's name, a number, and + - * / ** of those. An op whose operand has no such name (a
-  matmul, an inner softmax) is a branch no student would recognise: it gives no region;
+  the maximum of a pooling window, the rows ``take`` selects more than once), worded with
+  its operands as the spec writes them: an input's name, a number, and + - * / ** of those.
+  An op whose operand has no such name (a matmul, an inner softmax) is a branch no student
+  would recognise: it gives no region;
 - a boolean input the reference reads (a mask over the arrays' leading axes), and a random
   node's mask (the entries its forward kept).
 
 A branch concerns an input's gradient when that input enters the branching op entry by entry
-(through + - * / ** only, never broadcast), and the output when the output is the branching
-op's own result entry by entry. A mask concerns every array whose leading axes it covers.
+(through + - * / ** only, never broadcast; a branch of rows, the rows of the input), and the
+output (or a jvp's tangent of it) when the output is the branching op's own result entry by
+entry. A mask concerns every array whose leading axes it covers.
 
 **The evidence rule.** A region is claimed only when the wrong entries are exactly one side
 of a branch (every wrong entry on that side, every entry on the other side right) and each
-side holds at least ``EVIDENCE`` entries (positions of the mask, for a mask of the leading
-axes): a case too small or too lopsided to tell, a bug that is wrong everywhere, or one
-wrong on a region that is not a branch of the reference gets no claim about regions at all.
+side holds at least ``EVIDENCE`` entries (positions of the mask, for a mask of leading axes
+or rows): a case too small or too lopsided to tell (one entry against the rest says
+nothing), a bug that is wrong everywhere, or one wrong on a region that is not a branch of
+the reference (the sign of an input of Max, whose branch is x > y; 1/x, whose kink at 0 is
+no branch) gets no claim about regions at all. Exactness is what makes two entries a side
+enough: a coincidental split would have to match the branch entry for entry.
 """
 
 from __future__ import annotations
