@@ -12,7 +12,7 @@ window would only partly cover are left out, as in torch.
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from grader.engine.registry import defop
+from grader.engine.registry import Branch, defop
 
 
 def _pair(value, what: str, least: int) -> tuple[int, int]:
@@ -115,6 +115,11 @@ class MaxPool2d:
     def jvp(ts, out, x, size=2, stride=None):
         kernel, stride = _pool_args(x, size, stride, "max_pool2d")
         return np.sum(_windows(ts[0], kernel, stride) * _first_max(x, kernel, stride), axis=(-2, -1))
+    def branches(names, x, size=2, stride=None):
+        kernel, stride = _pool_args(x, size, stride, "max_pool2d")
+        chosen = _fold(_first_max(x, kernel, stride), x.shape, stride) > 0
+        return [Branch(chosen, f"where {names[0]} is a window's maximum",
+                       f"where {names[0]} is no window's maximum", ties=True)]
 
 
 @defop("avg_pool2d", 1, params={"size": 2, "stride": None})

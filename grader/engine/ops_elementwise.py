@@ -3,12 +3,13 @@
 Binary ops broadcast like numpy; the engine sums their cotangents back to each input's shape.
 Where an op has a kink (relu at 0, ties in maximum, clip at its bounds) it returns the
 subgradient torch uses (autograd's too, but for clip, which it stops at the bounds), so the
-engines agree everywhere they are defined.
+engines agree everywhere they are defined; such an op also names its branches, the two sides
+of the comparison inside it.
 """
 
 import numpy as np
 
-from grader.engine.registry import defop, elementwise
+from grader.engine.registry import Branch, defop, elementwise
 
 
 @defop("add", 2)
@@ -70,6 +71,7 @@ class Maximum:
     def forward(x, y): return np.maximum(x, y)
     def vjp(g, out, x, y): return g * _share(x, y), g * _share(y, x)
     def jvp(ts, out, x, y): return ts[0] * _share(x, y) + ts[1] * _share(y, x)
+    def branches(names, x, y): return [_compared(names, ">", "<=", np.greater(x, y))]
 
 
 @defop("minimum", 2)
@@ -78,6 +80,18 @@ class Minimum:
     def forward(x, y): return np.minimum(x, y)
     def vjp(g, out, x, y): return g * _share(y, x), g * _share(x, y)
     def jvp(ts, out, x, y): return ts[0] * _share(y, x) + ts[1] * _share(x, y)
+    def branches(names, x, y): return [_compared(names, "<", ">=", np.less(x, y))]
+
+
+def _compared(names, holds: str, fails: str, mask) -> Branch:
+    """The branch of a comparison of two operands, both aligned with its mask."""
+    a, b = names
+    return Branch(np.asarray(mask, dtype=bool), f"where {a} {holds} {b}", f"where {a} {fails} {b}", (0, 1))
+
+
+def _positive(names, x, **params) -> list[Branch]:
+    """The branch of an op that switches where its operand passes 0 (relu, leaky_relu, abs)."""
+    return [Branch(np.asarray(x) > 0, f"where {names[0]} > 0", f"where {names[0]} <= 0")]
 
 
 def _share(a, b):
@@ -95,20 +109,22 @@ class Where:
     def jvp(ts, out, cond, x, y): return np.where(cond, ts[1], ts[2])
 
 
-def _comparison(name: str, compare) -> None:
-    """Register a comparison: a 0/1 float mask with no gradient, for ``where`` and masks."""
+def _comparison(name: str, compare, holds: str, fails: str) -> None:
+    """Register a comparison: a 0/1 float mask with no gradient, for ``where`` and masks; its
+    branch is itself (``holds``, ``fails``: the operator and its negation, as written)."""
     defop(name, 2, nondiff=(0, 1))(type(name, (), {
         "__doc__": f"1.0 where x {compare.__name__} y, else 0.0 (no gradient)",
         "forward": staticmethod(lambda x, y: compare(x, y).astype(np.float64)),
         "vjp": staticmethod(lambda g, out, x, y: (None, None)),
         "jvp": staticmethod(lambda ts, out, x, y: np.zeros_like(out)),
+        "branches": staticmethod(lambda names, x, y: [_compared(names, holds, fails, compare(x, y))]),
     }))
 
 
-_comparison("gt", np.greater)
-_comparison("ge", np.greater_equal)
-_comparison("lt", np.less)
-_comparison("le", np.less_equal)
+_comparison("gt", np.greater, ">", "<=")
+_comparison("ge", np.greater_equal, ">=", "<")
+_comparison("lt", np.less, "<", ">=")
+_comparison("le", np.less_equal, "<=", ">")
 
 
 def _sigmoid(x):
@@ -139,19 +155,19 @@ elementwise("neg", np.negative, lambda out, x: -np.ones_like(x), doc="-x")
 elementwise("exp", np.exp, lambda out, x: out, doc="e ** x")
 elementwise("log", np.log, lambda out, x: 1.0 / x, doc="natural log (x > 0)")
 elementwise("sqrt", np.sqrt, _safe_sqrt_derivative, doc="square root (x >= 0)")
-elementwise("abs", np.abs, lambda out, x: np.sign(x), doc="|x|; gradient 0 at 0")
+elementwise("abs", np.abs, lambda out, x: np.sign(x), doc="|x|; gradient 0 at 0", branches=_positive)
 elementwise("sin", np.sin, lambda out, x: np.cos(x), doc="sine")
 elementwise("cos", np.cos, lambda out, x: -np.sin(x), doc="cosine")
 elementwise("sigmoid", _sigmoid, _sigmoid_derivative, doc="1 / (1 + e ** -x)")
 elementwise("tanh", np.tanh, _tanh_derivative, doc="hyperbolic tangent")
 elementwise("relu", lambda x: np.maximum(x, 0.0), lambda out, x: (x > 0).astype(np.float64),
-            doc="max(0, x); gradient 0 at 0")
+            doc="max(0, x); gradient 0 at 0", branches=_positive)
 elementwise("log1p", np.log1p, lambda out, x: 1.0 / (1.0 + x), doc="log(1 + x), accurate for small x (x > -1)")
 elementwise("expm1", np.expm1, lambda out, x: out + 1.0, doc="e ** x - 1, accurate for small x")
 elementwise("leaky_relu",
             lambda x, alpha=0.01: np.where(x > 0, x, alpha * x),
             lambda out, x, alpha=0.01: np.where(x > 0, 1.0, alpha),
-            params={"alpha": 0.01}, doc="x where x > 0, else alpha * x")
+            params={"alpha": 0.01}, doc="x where x > 0, else alpha * x", branches=_positive)
 
 
 def _within(x, lo, hi):
@@ -173,3 +189,8 @@ class Clip:
         return out if hi is None else np.minimum(out, hi)
     def vjp(g, out, x, lo=None, hi=None): return (g * _within(x, lo, hi),)
     def jvp(ts, out, x, lo=None, hi=None): return ts[0] * _within(x, lo, hi)
+    def branches(names, x, lo=None, hi=None):
+        inside = [f"{names[0]} {op} {bound:g}" for op, bound in ((">=", lo), ("<=", hi)) if bound is not None]
+        outside = [f"{names[0]} {op} {bound:g}" for op, bound in (("<", lo), (">", hi)) if bound is not None]
+        return [Branch(_within(x, lo, hi) > 0, "where " + " and ".join(inside), "where " + " or ".join(outside))] \
+            if inside else []

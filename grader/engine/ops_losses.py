@@ -8,7 +8,7 @@ import numpy as np
 
 from grader.engine.ops_linalg import checked_labels, picked
 from grader.engine.ops_reduce import softmax, logsumexp
-from grader.engine.registry import defop
+from grader.engine.registry import Branch, defop
 
 
 @defop("mse", 2)
@@ -29,6 +29,8 @@ class L1:
         d = g * np.sign(p - t) / max(np.broadcast(p, t).size, 1)
         return d, -d
     def jvp(ts, out, p, t): return np.sum(np.sign(p - t) * (ts[0] - ts[1])) / max(np.broadcast(p, t).size, 1)
+    def branches(names, p, t):
+        return [Branch(np.asarray(p > t), f"where {names[0]} > {names[1]}", f"where {names[0]} <= {names[1]}", (0, 1))]
 
 
 @defop("softmax_cross_entropy", 2, nondiff=(1,))
@@ -38,6 +40,7 @@ class SoftmaxCrossEntropy:
     def vjp(g, out, z, y): return g * (softmax(z) - _one_hot(y, z.shape)) / _rows(z), None
     def jvp(ts, out, z, y):
         return np.sum(softmax(z) * ts[0] - _one_hot(y, z.shape) * ts[0]) / _rows(z)
+    def branches(names, z, y): return [_label_column(names, z, y)] if np.ndim(z) == 2 else []
 
 
 def _hinge_margins(s, y):
@@ -59,6 +62,21 @@ class Hinge:
     def forward(s, y): return np.sum(_hinge_margins(s, y)) / _rows(s)
     def vjp(g, out, s, y): return g * _hinge_weights(s, y) / _rows(s), None
     def jvp(ts, out, s, y): return np.sum(_hinge_weights(s, y) * ts[0]) / _rows(s)
+    def branches(names, s, y):
+        s_, y_ = names
+        if np.ndim(s) != 2:
+            return []  # the words below index rows i and columns j
+        return [_label_column(names, s, y),
+                Branch(_hinge_margins(s, y) > 0, f"where the margin {s_}[i, j] - {s_}[i, {y_}[i]] + 1 > 0, "
+                                                 f"j ≠ {y_}[i]", None)]
+
+
+def _label_column(names, s, y) -> Branch:
+    """Where a classifier's loss (of 2-d scores) switches formula: each row's label column,
+    and the others."""
+    s_, y_ = names
+    return Branch(_one_hot(y, s.shape) > 0, f"in the label's column, {s_}[i, {y_}[i]]",
+                  f"off the label's column, {s_}[i, j] with j ≠ {y_}[i]")
 
 
 def _one_hot(labels, shape):

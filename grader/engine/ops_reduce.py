@@ -8,7 +8,7 @@ stay finite at |x| = 1e3.
 
 import numpy as np
 
-from grader.engine.registry import defop, expand_reduced, normalize_axes
+from grader.engine.registry import Branch, defop, expand_reduced, normalize_axes
 
 _REDUCE = {"axis": None, "keepdims": False}
 
@@ -36,8 +36,9 @@ def _extreme_share(out, x, axis, keepdims):
     return hit / np.sum(hit, axis=_ax(x, axis), keepdims=True)
 
 
-def _extreme(name: str, reduce, doc: str) -> None:
-    """Register max or min over axes; ties share the gradient evenly."""
+def _extreme(name: str, reduce, doc: str, word: str) -> None:
+    """Register max or min over axes; ties share the gradient evenly. Its branch: the entries
+    that are the ``word`` (maximum, minimum) of what they are reduced with."""
 
     class Extreme:
         def forward(x, axis=None, keepdims=False): return reduce(x, axis=_ax(x, axis), keepdims=keepdims)
@@ -46,13 +47,18 @@ def _extreme(name: str, reduce, doc: str) -> None:
         def jvp(ts, out, x, axis=None, keepdims=False):
             share = _extreme_share(out, x, axis, keepdims)
             return np.sum(ts[0] * share, axis=_ax(x, axis), keepdims=keepdims)
+        def branches(names, x, axis=None, keepdims=False):
+            over = "of all its entries" if axis is None else f"along axis {axis}"
+            hit = x == reduce(x, axis=_ax(x, axis), keepdims=True)
+            return [Branch(hit, f"where {names[0]} is the {word} {over}", f"where {names[0]} is not the {word} {over}",
+                           ties=True)]
 
     Extreme.__doc__ = doc
     defop(name, 1, params=_REDUCE)(Extreme)
 
 
-_extreme("max", np.max, "maximum over axes; ties share the gradient evenly")
-_extreme("min", np.min, "minimum over axes; ties share the gradient evenly")
+_extreme("max", np.max, "maximum over axes; ties share the gradient evenly", "maximum")
+_extreme("min", np.min, "minimum over axes; ties share the gradient evenly", "minimum")
 
 
 def softmax(x, axis=-1):

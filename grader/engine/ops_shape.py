@@ -7,7 +7,7 @@ tangent the way the forward moved the values.
 
 import numpy as np
 
-from grader.engine.registry import defop
+from grader.engine.registry import Branch, defop
 
 
 def basic_index(index) -> tuple:
@@ -68,6 +68,11 @@ class Take:
         np.add.at(gw, checked_rows(w, idx), g)
         return gw, None
     def jvp(ts, out, w, idx): return ts[0][checked_rows(w, idx)]
+    def branches(names, w, idx):
+        repeated = np.bincount(checked_rows(w, idx).ravel(), minlength=len(w)) > 1
+        return [Branch(repeated, f"in the rows that {names[1]} selects more than once", None,
+                       hint=f"repeated indices must add up (np.add.at(d{names[0]}, {names[1]}, ...); "
+                            f"d{names[0]}[{names[1]}] += ... keeps only one of them)")]
 
 
 @defop("concat", 1, params={"axis": 0}, variadic=True)

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from grader.grading.diagnose import fmt
+from grader.grading.regions import Branches
 from grader.grading.replays import Replays
 from grader.spec.draw import bind_dims, draw_case, example_case
 from grader.spec.model import Example, NodeTest, NodeType
@@ -31,6 +32,7 @@ class Case:
     random: bool = False               # a random node's random case: expected once its mask is known
     mask: np.ndarray | None = None     # the mask read off the student's output
     replays: Replays | None = None     # the reference replayed with a known mistake (see replays)
+    branches: Branches | None = None   # where the reference switches at these inputs (see regions)
     tangents: dict[str, np.ndarray] | None = None  # forward mode: each input's tangent
 
     @property

@@ -22,6 +22,7 @@ from grader.grading.diagnose import compare, failing_case, fmt, gradients_summar
 from grader.grading.cases import Case, show_inputs
 from grader.grading.outcome import NotCompared, Outcome, error_text
 from grader.grading.rangecheck import judge_range
+from grader.grading.regions import Branches, Regions
 from grader.grading.replays import Replays
 from grader.spec.reference import Result, example_result, is_random, node_result
 from grader.spec.model import NodeTest, NodeType
@@ -196,10 +197,18 @@ class NodeTestRun:
                                                case.mask, self.test.settings.tolerance)
         return case.replays
 
-    def _compare(self, got, want, what: str, case: Case, alternatives=None) -> str | None:
+    def _regions(self, case: Case, of: str | None, phase: str) -> Regions:
+        """The reference's branches at this case as they concern input ``of``'s gradient (None:
+        the output), which the student's ``phase`` call computed."""
+        case.branches = case.branches or Branches(self.node, self.test.attributes, case.inputs, case.mask)
+        return case.branches.of(of, phase)
+
+    def _compare(self, got, want, what: str, case: Case, alternatives=None,
+                 regions: Regions | None = None) -> str | None:
         tol = self.test.settings.tolerance
         problem = compare(got, want, what=what, rtol=tol.rtol, atol=tol.atol, inputs=case.arrays,
-                          factors=case.dims, alternatives=alternatives or {}, attributes=self.test.attributes)
+                          factors=case.dims, alternatives=alternatives or {}, attributes=self.test.attributes,
+                          regions=regions)
         if problem:  # the first failing comparison of the check, as data for the report's table
             self.details.setdefault(what, failing_case(case.arrays, what, got, want))
         return problem
@@ -217,7 +226,8 @@ class NodeTestRun:
             problem = next((p for got, want, name in zip(out, case.expected.output, self.node.outputs)
                             if (p := self._compare(got, want, f"the output {name}", case))), None)
         else:
-            problem = self._compare(out, case.expected.output, "the output", case)
+            problem = self._compare(out, case.expected.output, "the output", case,
+                                    regions=self._regions(case, None, "forward"))
             problem = problem and self._replays(case).output(problem, out, case.expected.output)
         return f"{problem} (inputs {show_inputs(case)})" if problem else None
 
@@ -262,7 +272,8 @@ class NodeTestRun:
                     case.ignores_upstream.grads[inp.name]
             for name, result in case.ignores_output.items():
                 alternatives[f"it leaves out d{name}, the upstream gradient of {name}"] = result.grads[inp.name]
-            problem = self._compare(g, expected.grads[inp.name], what, case, alternatives)
+            problem = self._compare(g, expected.grads[inp.name], what, case, alternatives,
+                                    self._regions(case, inp.name, "backward"))
             problem = problem and self._replays(case).gradient(problem, inp.name, g, expected.grads[inp.name])
             (wrong if problem else right).append(problem or what)
         return gradients_summary(wrong, right) if wrong else None

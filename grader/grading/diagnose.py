@@ -3,18 +3,22 @@
 ``compare`` answers None when an array is right; otherwise it names the first thing wrong,
 most specific first: the shape (with a hint when an axis should have been summed over or
 the array is transposed, reshaped or still padded), NaN or inf, a constant factor (2, ½, -1,
-N, 1/N, N over a mask's count...), a transpose, errors only at tied entries of an input,
-only where an input is <= 0 (or > 0) or a mask is False (or True), only in rows an integer
-input repeats, or everywhere but the last step of an axis, a known mistake given as an
-alternative ("ignores grad_output"), nonzero entries that should be 0, and otherwise where
-and by how much it is off.
+N, 1/N, N over a mask's count...), a transpose, errors only at tied entries of an input whose
+ties a branch of the reference breaks, only on one side of a branch of the reference (see
+``regions``: said only from the reference's own branches and on enough evidence, such as
+the rows an integer index selects more than once), or everywhere but the last step of an
+axis, a known mistake given as an alternative ("ignores grad_output"), nonzero entries that
+should be 0, and otherwise where and by how much it is off.
 """
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from grader.grading.regions import Regions
 
 SMALL = 8  # arrays up to this many elements are shown in full
 
@@ -43,12 +47,15 @@ def allclose(got: np.ndarray, want: np.ndarray, rtol: float, atol: float) -> boo
 
 def compare(got: np.ndarray, want: np.ndarray, *, what: str, rtol: float, atol: float,
             inputs: Mapping[str, np.ndarray] = {}, factors: Mapping[str, float] = {},
-            alternatives: Mapping[str, np.ndarray] = {}, attributes: Mapping[str, object] = {}) -> str | None:
+            alternatives: Mapping[str, np.ndarray] = {}, attributes: Mapping[str, object] = {},
+            regions: Regions | None = None) -> str | None:
     """None if ``got`` matches ``want``; else a one-line diagnosis naming ``what``.
 
-    ``inputs`` are the case's inputs (for "wrong only where x <= 0"), ``factors`` the case's
-    dims by name (for "N times too large"), ``attributes`` the node's (for "the factor p is
-    missing"), ``alternatives`` known wrong answers by the mistake they reveal.
+    ``inputs`` are the case's inputs (for "wrong only at tied entries", "N over the mask's
+    count"), ``factors`` the case's dims by name (for "N times too large"),
+    ``attributes`` the node's (for "the factor p is missing"), ``alternatives`` known wrong
+    answers by the mistake they reveal, ``regions`` the reference's branches as they concern
+    ``got`` (for "wrong only where x <= y"; without them nothing is said about regions).
     """
     got, want = np.asarray(got), np.asarray(want)
     if got.shape != want.shape:
@@ -63,12 +70,12 @@ def compare(got: np.ndarray, want: np.ndarray, *, what: str, rtol: float, atol: 
         return f"{what} contains {kind}{where}; expected {fmt(want[bad][0]) if got.ndim else fmt(want)}"
     if allclose(got, want, rtol, atol):
         return None
+    tied = {k: v for k, v in inputs.items() if regions is not None and k in regions.tied}
     return (_alternative(got, want, what, rtol, atol, alternatives)
             or _factor(got, want, what, rtol, atol, factors, inputs, attributes)
             or _transposed(got, want, what, rtol, atol)
-            or _ties(got, want, what, rtol, atol, inputs)
-            or _sign_region(got, want, what, rtol, atol, inputs)
-            or _repeated_rows(got, want, what, rtol, atol, inputs)
+            or _ties(got, want, what, rtol, atol, tied)
+            or _region(got, want, what, rtol, atol, regions)
             or _last_only(got, want, what, rtol, atol)
             or _generic(got, want, what, rtol, atol))
 
@@ -220,7 +227,8 @@ def _alternative(got, want, what, rtol, atol, alternatives) -> str | None:
 
 def _ties(got, want, what, rtol, atol, inputs) -> str | None:
     """Wrong only at entries of an input that tie with others (equal values), each group of
-    tied entries having some right: which of the tied entries gets the gradient (max, pooling)."""
+    tied entries having some right: which of the tied entries gets the gradient (max, pooling).
+    ``inputs`` are only those whose ties a branch of the reference breaks."""
     wrong = ~np.isclose(got, want, rtol=rtol, atol=atol)
     for name, x in inputs.items():
         x = np.asarray(x)
@@ -237,46 +245,13 @@ def _ties(got, want, what, rtol, atol, inputs) -> str | None:
     return None
 
 
-def _sign_region(got, want, what, rtol, atol, inputs) -> str | None:
-    """Wrong only where a float input (of the same shape) is <= 0 or > 0, or where a
-    boolean mask (of the same shape, or of its leading axes) is False or True."""
-    wrong = ~np.isclose(got, want, rtol=rtol, atol=atol)
-    masks_first = sorted(inputs.items(), key=lambda item: np.asarray(item[1]).dtype != bool)  # a mask says more
-    for name, x in masks_first:
-        x = np.asarray(x)
-        if got.ndim == 0 or not wrong.any():
-            continue
-        if x.dtype.kind == "f" and x.shape == got.shape:
-            regions = ((f"{name} <= 0", x <= 0, False), (f"{name} > 0", x > 0, False))
-            hint = "check that branch"
-        elif x.dtype == bool and 0 < x.ndim <= got.ndim and x.shape == got.shape[:x.ndim]:
-            x = np.broadcast_to(x.reshape(x.shape + (1,) * (got.ndim - x.ndim)), got.shape)
-            regions = ((f"{name} is False", ~x, True), (f"{name} is True", x, False))
-            hint = f"check how {name} is applied"
-        else:
-            continue
-        for region, mask, may_cover_all in regions:  # a mask all False still says where the error is
-            if mask.any() and ((~mask).any() or may_cover_all) and np.all(mask[wrong]):
-                return f"{what} is wrong only where {region}: {hint}"
-    return None
-
-
-def _repeated_rows(got, want, what, rtol, atol, inputs) -> str | None:
-    """Wrong exactly in the rows an integer input selects more than once: a gradient gathered
-    with ``a[idx] += v``, which keeps one of the repeated indices' contributions."""
-    if got.ndim == 0:
+def _region(got, want, what, rtol, atol, regions: Regions | None) -> str | None:
+    """Wrong on exactly one side of a branch of the reference (see ``regions``)."""
+    if regions is None or got.ndim == 0:
         return None
-    wrong_rows = np.any(~np.isclose(got, want, rtol=rtol, atol=atol).reshape(got.shape[0], -1), axis=1)
-    for name, idx in inputs.items():
-        idx = np.asarray(idx)
-        if idx.dtype.kind not in "iu" or not idx.size or idx.min() < 0 or idx.max() >= got.shape[0]:
-            continue
-        counts = np.bincount(idx.ravel(), minlength=got.shape[0])
-        if wrong_rows.any() and np.array_equal(wrong_rows, counts > 1):
-            short = what.split()[-1]
-            return (f"{what} is wrong only in the rows that {name} selects more than once: repeated indices must "
-                    f"add up (np.add.at({short}, {name}, ...); {short}[{name}] += ... keeps only one of them)")
-    return None
+    wrong = ~np.isclose(got, want, rtol=rtol, atol=atol)
+    claim = regions.claim(wrong, zero=bool(np.all(want[wrong] == 0)))
+    return f"{what} is wrong only {claim}" if claim else None
 
 
 def _last_only(got, want, what, rtol, atol) -> str | None:

@@ -7,7 +7,7 @@ the student's own forward along those tangents (``jvpnumeric``); inputs and tang
 unmodified; and two instances used at once (both forwards, then both jvps). A wrong tangent
 is explained by the mistakes that give exactly that answer: the derivative not multiplied by
 the tangent, an input's term left out, tangents paired with the wrong inputs, a reversed
-condition, a power of x off by one.
+condition (of a branch the reference has), a power of x off by one.
 """
 
 from __future__ import annotations
@@ -84,7 +84,8 @@ class JvpTestRun(NodeTestRun):
                 self.agreement.append(float(np.max(np.abs(got - want))) / scale)
             return None
         call = self.node.convention.call("jvp")
-        problem = self._compare(got, want, f"the tangent {call} returned", case, self._mistakes(case))
+        problem = self._compare(got, want, f"the tangent {call} returned", case, self._mistakes(case),
+                                self._regions(case, None, "jvp"))
         if problem and all(np.size(v) <= 8 for v in case.arrays.values()):
             shown = ", ".join(f"{n}_dot = {fmt(t)}" for n, t in case.tangents.items())
             problem += f" (at {show_inputs(case)}, {shown})"
@@ -100,8 +101,9 @@ class JvpTestRun(NodeTestRun):
             out = {f"it is the derivative, not the derivative times the tangent: multiply it by {name}_dot": jvp(ones)}
             want = case.expected.tangent
             x = case.inputs[name]
-            out[f"it is {name}_dot minus the right tangent: is a condition reversed (where {name} > 0 and "
-                f"where {name} <= 0)?"] = t[name] - want
+            for where, otherwise in self._regions(case, None, "jvp").sides()[:1]:  # a branch of the reference
+                out[f"it is {name}_dot minus the right tangent: is a condition reversed ({where} and "
+                    f"{otherwise})?"] = t[name] - want
             if np.shape(x) == np.shape(want):
                 out[f"it is {name} times the right tangent: is a power of {name} one too high?"] = x * want
                 with np.errstate(all="ignore"):

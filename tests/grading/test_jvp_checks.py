@@ -111,6 +111,12 @@ def test_each_classic_mistake_gets_its_diagnosis(name, base, jvp, diagnosis):
     assert outcomes["numeric"].passed == 0 and "finite differences of your own forward" in said(outcomes, "numeric")
 
 
+def test_a_reversed_condition_is_suggested_only_where_the_reference_has_a_branch():
+    """x_dot minus the right tangent is ReLU's condition reversed; sine has no condition."""
+    outcomes = judged("Sin", type("Buggy", (Sin,), {"jvp": lambda self, t: t - np.cos(self.x) * t}), 1)
+    assert outcomes["jvp"].passed == 0 and "condition" not in said(outcomes, "jvp")
+
+
 def test_a_forward_that_answers_the_probes_with_junk_fails_instead_of_being_excused():
     class Sneaky(Sin):
         seen: list = []

@@ -5,14 +5,19 @@
     node: Linear                 # the node (or "graph <id>" / "driver") that must lose points
     diagnosis: sum over axis 0   # text the diagnosis of that failure should contain
     why: db not summed over the batch
+    region: none                 # optional: the one claim about where it is wrong, or none
 
 Each must lose points on a test that names the node; at least 80% must also get the right
-diagnosis. ``tests/corpus/correct/<assignment>/<case>/`` holds correct but unusual work,
+diagnosis. A case with ``region`` holds its node's failing tests to claims about where an
+array is wrong that are right or silent: every such claim ("dx is wrong only where x <= y
+(Max's branch)") starts with the ``region`` text, and at least one is made; ``none``: no
+claim about regions at all. ``tests/corpus/correct/<assignment>/<case>/`` holds correct but unusual work,
 which must get full marks.
 """
 
 from __future__ import annotations
 
+import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -116,6 +121,23 @@ def test_each_assignment_has_a_corpus_mostly_diagnosed_right(assignment, graded)
     right = [c for c in buggy if expectation(c)["diagnosis"].lower() in
              " | ".join(t.output for t in failing_tests(graded(c), expectation(c)["node"])).lower()]
     assert len(right) >= 0.8 * len(buggy), f"{assignment}: {len(right)} of {len(buggy)} diagnosed right"
+
+
+CLAIM = re.compile(r"\S+ is wrong only [^:|\n]*")  # "dx is wrong only where x <= y (Max's branch)", up to its hint
+
+
+@pytest.mark.parametrize("case", [c for c in submissions(STUDENTS) if "region" in expectation(c)],
+                         ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_claims_about_where_an_array_is_wrong_are_right_or_silent(case, graded):
+    want = expectation(case)
+    outputs = " | ".join(t.output for t in failing_tests(graded(case), want["node"]))
+    claims = sorted({m.group(0).strip() for m in CLAIM.finditer(outputs)})
+    if want["region"] == "none":
+        assert not claims, f"{case.name}: no region is a branch here, yet: {claims}"
+    else:
+        assert claims, f"{case.name}: wanted {want['region']!r}, got no claim: {outputs[:400]}"
+        wrong = [c for c in claims if not c.startswith(want["region"])]
+        assert not wrong, f"{case.name}: wanted only {want['region']!r}, also got {wrong}"
 
 
 @pytest.mark.parametrize("case", submissions(CORRECT), ids=lambda p: f"{p.parent.name}/{p.name}")

@@ -66,3 +66,17 @@ def test_a_failing_graph_shows_the_node_and_a_table_of_its_case(tmp_path):
     cube = next(t for t in data["tests"] if t["name"].startswith("graph cube"))["output"]
     assert "Pow's backward is wrong" in cube and "is the factor p missing?" in cube
     assert "| b | `" in cube and "| expected dx of d | `" in cube and "| got dx of d | `" in cube
+
+
+def test_a_claim_about_where_a_gradient_is_wrong_shows_in_the_markdown_and_the_terminal(tmp_path):
+    """Max's dx wrong only where x loses: the claim names the side in the inputs' names, as the
+    terminal report and results.json both say it (from the test's one diagnosis)."""
+    right = "np.where(self.x_wins, grad_output, 0.0),\n"
+    assert right in SOLUTION
+    data = grade(tmp_path, SOLUTION.replace(right, "np.where(self.x_wins, grad_output, -grad_output),\n", 1))
+    claim = "dx is wrong only where x \\<= y (Max's branch), where it should be 0: check that side of Max.backward"
+    shown = [t["output"] for t in data["tests"] if t["name"].startswith("Max:") and claim in t["output"]]
+    assert shown and not validation_errors(data)
+    terminal = CliRunner().invoke(main, ["run", str(ROOT / "assignments" / "scalar-graphs"), str(tmp_path / "sub"),
+                                         "--results", str(tmp_path / "again.json"), "--seed", "3"]).output
+    assert claim.replace("\\", "") in terminal
