@@ -32,6 +32,7 @@ class Case:
     mask: np.ndarray | None = None     # the mask read off the student's output
     replays: Replays | None = None     # the reference replayed with a known mistake (see replays)
     tangents: dict[str, np.ndarray] | None = None  # forward mode: each input's tangent
+    shown: dict[str, str] = field(default_factory=dict)  # failed calls said in full: by which result
 
     @property
     def arrays(self) -> dict[str, np.ndarray]:

@@ -51,7 +51,8 @@ def to_gradescope(results: Results, output_format: str = "text") -> dict[str, An
         test = {"name": t.name, "number": t.number, "score": json_number(t.score), "max_score": json_number(t.max_score),
                 "status": "passed" if t.passed else "failed", "visibility": t.visibility,
                 "output": text, "output_format": output_format, "tags": list(t.tags),
-                "extra_data": {"passed_cases": t.passed_cases, "total_cases": t.total_cases}}
+                "extra_data": {"passed_cases": t.passed_cases, "total_cases": t.total_cases,
+                               **({"not_run_cases": t.not_run_cases} if t.not_run_cases else {})}}
         tests.append(test)
     data: dict[str, Any] = {
         "score": json_number(results.score),

@@ -40,13 +40,31 @@ def test_output(t: TestResult) -> str:
         lines = [head] + ([escape(t.output)] if t.output else [])
     else:
         first, *rest = (t.output or "failed").splitlines()
-        lines = [f"**Failed:** {escape(first)}"] + [escape(r) for r in rest]
+        verdict = re.match(r"(Not run|Skipped): ", first) if t.not_run else None  # no case of its own failed
+        if verdict:
+            first = first[verdict.end():]
+        lines = _diagnosis([f"**{verdict.group(1) if verdict else 'Failed'}:** {escape(first)}"], rest)
     if t.detail and not t.passed:
         lines += ["", f"The first failing case ({escape(t.detail['case'])}):", "", "| | |", "|---|---|"]
         lines += [f"| {escape(name)} | `{value.replace('`', '')}` |" for name, value in t.detail["rows"]]
     if t.printed:
         lines += ["", "Your code printed:", "", fenced(t.printed)]
     return "\n".join(lines)
+
+
+def _diagnosis(lines: list[str], rest: list[str]) -> list[str]:
+    """A diagnosis's lines as Markdown: each on a line of its own (a hard break), and the
+    indented ones (the student's traceback lines) in a code block, shown as they are."""
+    for line in rest:
+        if line.startswith(" "):
+            code = lines.pop() if lines and lines[-1].startswith("```") else None
+            frames = (code.split("\n")[1:-1] if code else []) + [line.strip()]
+            lines.append(fenced("\n".join(frames)))
+            continue
+        if lines and not lines[-1].startswith("```"):
+            lines[-1] += "  "
+        lines.append(escape(line))
+    return lines
 
 
 def summary(results: Results) -> str:
@@ -62,7 +80,7 @@ def summary(results: Results) -> str:
         if not failing:
             lines.append(f"- ✓ **{escape(key)}**: all {len(tests)} tests pass")
             continue
-        first = failing[0]
+        first = next((t for t in failing if not t.not_run), failing[0])  # a cause, not what it kept from running
         what = first_problem(first.output or "") or "failed"
         where = check_label(first) if first.check != "graph" else first.group
         lines.append(f"- ✗ **{escape(key)}**: {len(failing)} of {len(tests)} tests fail; fix first "

@@ -12,7 +12,7 @@ import html
 from itertools import groupby
 from typing import TYPE_CHECKING
 
-from grader.report.terminal import check_label, points
+from grader.report.terminal import failures, points
 
 if TYPE_CHECKING:
     from grader.report.results import Results, TestResult
@@ -55,8 +55,7 @@ def _row(group: str, tests: list[TestResult]) -> str:
     failed = [t for t in tests if not t.passed]
     if not failed:
         return row
-    outputs = list(dict.fromkeys(t.output or "failed" for t in failed))
-    lines = outputs if len(outputs) == 1 else [f"{check_label(t)}: {t.output or 'failed'}" for t in failed]
+    lines = [f"{checks}: {output}" if checks else output for checks, output in failures(failed)]
     details = "".join(f"<pre>{_e(line)}</pre>" for line in lines)
     printed = "\n".join(t.printed for t in tests if t.printed)
     if printed:

@@ -27,6 +27,7 @@ class TestResult:
     check: str | None = None
     passed_cases: int = 0
     total_cases: int = 0
+    not_run_cases: int = 0         # cases lost only because a call failed or hung elsewhere (said there)
     tags: list[str] = field(default_factory=list)
     printed: str = ""              # what its calls of student code printed (the first KiB)
     detail: dict | None = None     # its first failing case as data ({"case", "rows"}), for tables
@@ -35,6 +36,11 @@ class TestResult:
     @property
     def passed(self) -> bool:
         return self.total_cases > 0 and self.passed_cases == self.total_cases
+
+    @property
+    def not_run(self) -> bool:
+        """Failed only on cases it could not run: its cause is another test's failure, shown there."""
+        return 0 < self.not_run_cases == self.total_cases - self.passed_cases
 
 
 @dataclass

@@ -57,16 +57,10 @@ def _group(name: str, tests: list[TestResult], paint) -> list[str]:
     label = name if len(name) <= 56 else name[:53] + "..."
     lines = [f"  {mark} {label:<58} {points(score):>6} / {points(total)}"]
     failed = [t for t in tests if not t.passed]
-    if len(failed) > 1 and len({t.output for t in failed}) == 1:  # one cause, said once
-        first, *rest = failed[0].output.splitlines() or ["failed"]
-        lines += ["      " + first] + ["        " + r for r in rest]
-    else:
-        for t in failed:
-            check = t.check if t.check != "graph" else None
-            first, *rest = t.output.splitlines() or ["failed"]
-            prefix = f"{check_label(t)}: " if check else ""
-            lines.append("      " + prefix + first)
-            lines += ["        " + r for r in rest]
+    for checks, output in failures(failed):
+        first, *rest = output.splitlines() or ["failed"]
+        lines.append("      " + (f"{checks}: " if checks else "") + first)
+        lines += ["        " + r for r in rest]
     printed = "\n".join(t.printed for t in tests if t.printed).splitlines() if failed else []
     if printed:  # the student's own prints may explain the failure
         lines.append(paint(DIM, "      your code printed:"))
@@ -76,5 +70,25 @@ def _group(name: str, tests: list[TestResult], paint) -> list[str]:
     return lines
 
 
+def failures(failed: list[TestResult]) -> list[tuple[str, str]]:
+    """The failures of one test's checks, each said once: (the checks that say it, joined,
+    or "" when it is what every failing check says; what they say)."""
+    said: dict[str, list[str]] = {}
+    for t in failed:
+        said.setdefault(t.output or "failed", []).append(check_label(t) if t.check != "graph" else "")
+    if len(failed) > 1 and len(said) == 1:  # one cause, said once
+        return [("", next(iter(said)))]
+    return [(", ".join(c for c in checks if c), output) for output, checks in said.items()]
+
+
 def check_label(t: TestResult) -> str:
-    return t.name.rsplit("(", 1)[-1].rstrip(")") if "(" in t.name else (t.check or "")
+    """The check a test's name ends with, in parentheses ("Mul: scalars (backward)" ->
+    "backward"; "jacobian: affine maps (exactly len(x) calls of f)" -> "exactly len(x) calls of f")."""
+    if not t.name.endswith(")"):
+        return t.check or ""
+    depth = 0
+    for i in range(len(t.name) - 1, -1, -1):
+        depth += {")": 1, "(": -1}.get(t.name[i], 0)
+        if depth == 0:
+            return t.name[i + 1:-1]
+    return t.check or ""

@@ -1,0 +1,62 @@
+"""Time-outs said once: the call that hung is named where it happened (which method, on
+which test and case), and every call not made because of it says so in one line.
+
+After a call of a student class or function runs past the per-call limit, the worker refuses
+every later call of it, and answers those with a time-out too. Replies are judged in the
+order they ran, so the first time-out of a node judged is the call that hung; any later one
+was refused ("skipped: an earlier call of Mul.backward did not finish within 2 s (case 1 of
+"Mul: scalars (backward)")"). The node's later tests are skipped for the same reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from grader.grading.outcome import NotRun
+
+
+@dataclass
+class Hang:
+    """A call that did not finish: which, and the test (and case) whose result shows it."""
+
+    call: str
+    seconds: float
+    test: str
+    case: str | None = None
+
+    def skipped(self, user: str = "") -> NotRun:
+        """What a call that was not made because of this one says (``user``: what needed it,
+        as "this graph", when it is not the same node)."""
+        where = f'{self.case} of "{self.test}"' if self.case else f'"{self.test}"'
+        uses = f"{user} uses {self.call.split('.')[0]}, and " if user else ""
+        return NotRun(f"skipped: {uses}an earlier call of {self.call} did not finish within {self.seconds:g} s ({where})")
+
+
+class Hangs:
+    """The call that hung, per node, in one grading session."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds  # the per-call limit
+        self.found: dict[str, tuple[Hang, dict | None]] = {}  # node -> the hang, and its reply's error
+
+    def said(self, node: str, error: dict, test: str, case: str, inputs: str | None) -> str:
+        """What a time-out reply of ``node``'s code says: the hang in full, naming the call,
+        the case and (when short) its inputs, the first time; after that, that it was skipped."""
+        known = self.found.get(node)
+        if known is not None and known[1] is not error:
+            return known[0].skipped()
+        call = str(error.get("where") or node)
+        self.found[node] = (Hang(call, self.seconds, test, case), error)
+        at = f" ({inputs})" if inputs else ""
+        return f"{call} did not finish within {self.seconds:g} s on {case}{at}: is there an endless loop?"
+
+    def killed(self, node: str, test: str) -> None:
+        """The worker was ended under a test of ``node`` (its code ignored the time limit):
+        which call is not known, only the test."""
+        self.found.setdefault(node, (Hang(node, self.seconds, test), None))
+
+    def skipped(self, node: str, user: str = "") -> NotRun | None:
+        """Why ``node``'s later tests (or ``user``, a graph that uses it) are not run, if one
+        of its calls hung."""
+        known = self.found.get(node)
+        return known[0].skipped(user) if known else None
