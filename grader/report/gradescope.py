@@ -57,8 +57,7 @@ def to_gradescope(results: Results, output_format: str = "text") -> dict[str, An
     data: dict[str, Any] = {
         "score": json_number(results.score),
         "execution_time": json_number(round(results.execution_time, 3)),
-        "output": markdown.summary(results) if md else
-        results.output or f"{results.assignment}: {json_number(results.score):g} / {json_number(results.max_score):g} points.",
+        "output": markdown.summary(results) if md else results.output or _headline(results),
         "output_format": output_format,
         "stdout_visibility": "hidden",
         "extra_data": {"status": "graded", "seed": results.seed, "assignment": results.assignment, **results.extra,
@@ -66,6 +65,11 @@ def to_gradescope(results: Results, output_format: str = "text") -> dict[str, An
         "tests": tests,
     }
     return printable_json(data)
+
+
+def _headline(results: Results) -> str:
+    head, later = results.headline()
+    return f"{head} ({later})." if later else f"{head}."
 
 
 def write_results(results: Results, path: str | Path, output_format: str = "md") -> dict[str, Any]:

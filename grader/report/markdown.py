@@ -13,7 +13,7 @@ from itertools import groupby
 from typing import TYPE_CHECKING
 
 from grader.report.summary import first_problem
-from grader.report.terminal import check_label, points
+from grader.report.terminal import check_label
 
 if TYPE_CHECKING:
     from grader.report.results import Results, TestResult
@@ -69,12 +69,14 @@ def _diagnosis(lines: list[str], rest: list[str]) -> list[str]:
 
 def summary(results: Results) -> str:
     """The top of the results: the total, then per node whether it passes and, if not, the
-    first thing to fix."""
-    lines = [f"**{escape(results.assignment)}: {points(results.score)} / {points(results.max_score)} points**"]
+    first thing to fix. Students read it before the deadline, so it counts the tests shown
+    then (visible ones) and says nothing of how the others did."""
+    head, later = results.headline()
+    lines = [f"**{escape(head)}**" + (f" ({escape(later)})" if later else "")]
     if results.output:
         lines += ["", escape(results.output)]
     lines.append("")
-    for key, tests in groupby(results.tests, key=lambda t: t.node or "graphs"):
+    for key, tests in groupby(results.shown_now(), key=lambda t: t.node or "graphs"):
         tests = list(tests)
         failing = [t for t in tests if not t.passed]
         if not failing:

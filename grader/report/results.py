@@ -12,6 +12,10 @@ from typing import Any
 
 from grader.report.text import printable, printable_json  # noqa: F401 (printable: the results' own rule)
 
+LATER = {"after_due_date": "are shown after the deadline", "after_published": "are shown once grades are published",
+         "hidden": "are not shown"}  # when students see tests that are not visible at once
+
+
 @dataclass
 class TestResult:
     """One graded item: a check of a node test, a range test or a graph test."""
@@ -67,6 +71,27 @@ class Results:
     @property
     def all_passed(self) -> bool:
         return bool(self.tests) and all(t.passed for t in self.tests)
+
+    def shown_now(self) -> list[TestResult]:
+        """The tests students see as soon as the results are back (Gradescope shows the others
+        after the deadline, or never)."""
+        return [t for t in self.tests if t.visibility == "visible"]
+
+    def headline(self) -> tuple[str, str]:
+        """The score over the tests shown now, and what the others are worth (never how they
+        did): "scalar-graphs: 80 / 80 points", "the other tests, worth 37 points, are shown
+        after the deadline"."""
+        from grader.report.terminal import points
+
+        shown = self.shown_now()
+        score, top = sum(t.score for t in shown), sum(t.max_score for t in shown)
+        head = f"{self.assignment}: {points(score)} / {points(top)} points"
+        rest = [t for t in self.tests if t.visibility != "visible"]
+        if not rest:
+            return head, ""
+        kinds = {t.visibility for t in rest}
+        when = LATER.get(kinds.pop(), "are not shown yet") if len(kinds) == 1 else "are not shown yet"
+        return head, f"the other tests, worth {points(sum(t.max_score for t in rest))} points, {when}"
 
     def printable(self) -> "Results":
         """A copy in which every text (of the tests too) is ``printable``."""

@@ -34,19 +34,30 @@ def render(results: Results, *, color: bool) -> str:
     lines = [paint(BOLD, f"{results.assignment}: {points(results.score)} / {points(results.max_score)} points")]
     if results.output:
         lines += ["", *results.output.splitlines()]
-    for key, tests in groupby(results.tests, key=lambda t: t.node or "graphs"):
+    for key, groups in rows(results):
         lines += ["", paint(BOLD, key)]
-        for group, items in groupby(tests, key=lambda t: t.group):
-            lines += _group(group, list(items), paint)
-    passed = sum(t.passed for t in results.tests)
-    lines += ["", f"{passed} of {len(results.tests)} tests passed. "
-                  f"Total: {points(results.score)} / {points(results.max_score)}"]
+        for group, items in groups:
+            lines += _group(group, items, paint)
+    lines += ["", f"{footer(results)} Total: {points(results.score)} / {points(results.max_score)}"]
     for note in results.notes:
         lines.append(paint(DIM, f"Note: {note}"))
     if results.extra.get("not_available"):
         lines.append(paint(DIM, "Sandbox: " + ", ".join(results.extra.get("protections", []))
                            + "; not available here: " + ", ".join(results.extra["not_available"])))
     return "\n".join(lines)
+
+
+def rows(results: Results) -> list[tuple[str, list[tuple[str, list[TestResult]]]]]:
+    """The report's rows by node (then graphs): a row per test, holding its checks."""
+    return [(key, [(group, list(items)) for group, items in groupby(tests, key=lambda t: t.group)])
+            for key, tests in groupby(results.tests, key=lambda t: t.node or "graphs")]
+
+
+def footer(results: Results) -> str:
+    """How many of the rows shown passed (a row passes when all its checks do)."""
+    shown = [items for _, groups in rows(results) for _, items in groups]
+    passed = sum(all(t.passed for t in items) for items in shown)
+    return f"{passed} of {len(shown)} test{'s' if len(shown) != 1 else ''} passed."
 
 
 def _group(name: str, tests: list[TestResult], paint) -> list[str]:
