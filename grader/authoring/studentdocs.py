@@ -4,6 +4,7 @@ has them), and how to check their work."""
 
 from __future__ import annotations
 
+from grader import __version__
 from grader.spec.model import Assignment, Input, NodeType
 
 RULES = """\
@@ -65,16 +66,23 @@ The grader calls it with these functions f:
 CHECK = """\
 ## Checking your work
 
-With the grader installed (the `grade` command; your course says how), run in this folder
+Install the grader once (Python 3.10 or newer; in a virtual environment if you like:
+`python3 -m venv .venv` and `. .venv/bin/activate` first):
+
+```bash
+pip install "{install}"
+```
+
+That gives you the `grade` command. Then run, in this folder,
 
 ```bash
 grade check
 ```
 
 It grades your {files} on the visible tests of `assignment.yaml` and says, for each node,
-what is right and what is wrong. The tests that grade your submission include these and
-more, drawn at other shapes and values, so make every node right in general, not only on
-the visible cases.
+what is right and what is wrong (`grade check --node NAME` for one node). The tests that
+grade your submission include these and more, drawn at other shapes and values, so make
+every node right in general, not only on the visible cases.
 """
 
 
@@ -116,7 +124,7 @@ def student_readme(assignment: Assignment) -> str:
         parts.append("## Graphs\n\nBesides each node on its own, the grader checks these graphs\n"
                      "(the visible ones are in `assignment.yaml`):\n\n"
                      + "".join(f"- {g.title}\n" for g in assignment.graphs.values()))
-    parts.append(CHECK.format(files=files))
+    parts.append(CHECK.format(files=files, install=assignment.install or f"backprop-grader=={__version__}"))
     return "\n".join(p for p in parts if p)
 
 
