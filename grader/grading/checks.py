@@ -38,7 +38,6 @@ class NodeTestRun:
     """Plans the worker programs of one node test and judges their replies."""
 
     names: dict[str, str] = {}  # how a check is named in results, where not as CHECK_NAMES has it
-    hangs = Hangs(10.0)  # the session's time-outs (see hangs; NodeTests sets its own)
 
     def __init__(self, node: NodeType, test: NodeTest, cases: list[Case], rng: np.random.Generator):
         self.node, self.test, self.cases, self.rng = node, test, cases, rng
@@ -51,6 +50,7 @@ class NodeTestRun:
         self.agreement: list[float] = []  # how closely each passing backward matched (see precision_note)
         self.upstream = "dout" if node.convention.kind in ("functions", "static") else "grad_output"
         self.judging = ""  # the check being judged
+        self.hangs = Hangs(10.0)  # calls that ran past the time limit (NodeTests gives the session's)
 
     @property
     def checks(self) -> list[str]:

@@ -24,12 +24,12 @@ class Hang:
     test: str
     case: str | None = None
 
-    def skipped(self, user: str = "") -> NotRun:
-        """What a call that was not made because of this one says (``user``: what needed it,
-        as "this graph", when it is not the same node)."""
+    def skipped(self, uses: str = "") -> NotRun:
+        """What a call that was not made because of this one says (``uses``: why it was
+        needed, as "this graph uses Mul", when it is not the same node's)."""
         where = f'{self.case} of "{self.test}"' if self.case else f'"{self.test}"'
-        uses = f"{user} uses {self.call.split('.')[0]}, and " if user else ""
-        return NotRun(f"skipped: {uses}an earlier call of {self.call} did not finish within {self.seconds:g} s ({where})")
+        why = f"an earlier call of {self.call} did not finish within {self.seconds:g} s ({where})"
+        return NotRun(f"skipped: {uses}, and {why}" if uses else f"skipped: {why}")
 
 
 class Hangs:
@@ -43,12 +43,12 @@ class Hangs:
         """What a time-out reply of ``node``'s code says: the hang in full, naming the call,
         the case and (when short) its inputs, the first time; after that, that it was skipped."""
         known = self.found.get(node)
-        if known is not None and known[1] is not error:
+        if known is None:
+            known = self.found[node] = (Hang(str(error.get("where") or node), self.seconds, test, case), error)
+        elif known[1] is not error:
             return known[0].skipped()
-        call = str(error.get("where") or node)
-        self.found[node] = (Hang(call, self.seconds, test, case), error)
         at = f" ({inputs})" if inputs else ""
-        return f"{call} did not finish within {self.seconds:g} s on {case}{at}: is there an endless loop?"
+        return f"{known[0].call} did not finish within {self.seconds:g} s on {case}{at}: is there an endless loop?"
 
     def killed(self, node: str, test: str) -> None:
         """The worker was ended under a test of ``node`` (its code ignored the time limit):
@@ -59,4 +59,4 @@ class Hangs:
         """Why ``node``'s later tests (or ``user``, a graph that uses it) are not run, if one
         of its calls hung."""
         known = self.found.get(node)
-        return known[0].skipped(user) if known else None
+        return known[0].skipped(f"{user} uses {node}" if user else "") if known else None

@@ -172,7 +172,8 @@ class NodeTests:
 
     def _after_failure(self, e: WorkerFailure, symbol: str, why: str) -> None:
         """After a breach: the node is not called again, and a fresh worker takes over."""
-        self.session.blocked[symbol] = self.session.hangs.skipped(symbol) or f"{why} (so its remaining tests were not run)"
+        skipped = self.session.hangs.skipped(symbol)  # a call of it hung: its later tests say which
+        self.session.blocked[symbol] = skipped or f"{why} (so its remaining tests were not run)"
         if e.kind != "total":
             self.session.restart(symbol)
 
