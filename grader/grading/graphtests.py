@@ -115,7 +115,7 @@ class GraphTests:
     def _after(self, label: str, hung: bool) -> NotRun:
         """Why the rest of a graph's cases are not run after one of them failed (said there)."""
         if hung:
-            return NotRun(f"skipped: an earlier case ({label}) did not finish within {self.session.hangs.seconds:g} s")
+            return NotRun(f"skipped: an earlier case ({label}) ran past the {self.session.hangs.seconds:g} s time limit")
         return NotRun(f"not run: an earlier case ({label}) failed")
 
     def _case(self, graph: GraphTest, inputs: dict, example, rng: np.random.Generator):

@@ -4,7 +4,7 @@ which test and case), and every call not made because of it says so in one line.
 After a call of a student class or function runs past the per-call limit, the worker refuses
 every later call of it, and answers those with a time-out too. Replies are judged in the
 order they ran, so the first time-out of a node judged is the call that hung; any later one
-was refused ("skipped: an earlier call of Mul.backward did not finish within 2 s (case 1 of
+was refused ("skipped: an earlier call of Mul.backward ran past the 2 s time limit (case 1 of
 "Mul: scalars (backward)")"). The node's later tests are skipped for the same reason.
 """
 
@@ -28,7 +28,7 @@ class Hang:
         """What a call that was not made because of this one says (``uses``: why it was
         needed, as "this graph uses Mul", when it is not the same node's)."""
         where = f'{self.case} of "{self.test}"' if self.case else f'"{self.test}"'
-        why = f"an earlier call of {self.call} did not finish within {self.seconds:g} s ({where})"
+        why = f"an earlier call of {self.call} ran past the {self.seconds:g} s time limit ({where})"
         return NotRun(f"skipped: {uses}, and {why}" if uses else f"skipped: {why}")
 
 
@@ -48,7 +48,7 @@ class Hangs:
         elif known[1] is not error:
             return known[0].skipped()
         at = f" ({inputs})" if inputs else ""
-        return f"{known[0].call} did not finish within {self.seconds:g} s on {case}{at}: is there an endless loop?"
+        return f"{known[0].call} ran past the {self.seconds:g} s time limit on {case}{at}: is there an endless loop?"
 
     def killed(self, node: str, test: str) -> None:
         """The worker was ended under a test of ``node`` (its code ignored the time limit):

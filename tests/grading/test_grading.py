@@ -99,7 +99,7 @@ def test_a_hanging_node_costs_only_its_own_tests(tmp_path):
     results = grade_submission(ROOT / "assignments" / "scalar-graphs", folder, timeout=2)
     exp = [t for t in results.tests if t.node == "Exp"]
     others = [t for t in results.tests if t.node not in ("Exp", None)]
-    assert all(t.score == 0 and "did not finish within 2 s" in t.output for t in exp)
+    assert all(t.score == 0 and "ran past the 2 s time limit" in t.output for t in exp)
     assert all(t.score == t.max_score for t in others)
 
 
@@ -115,8 +115,7 @@ def test_a_node_that_ignores_the_timer_is_stopped_by_the_watchdog(tmp_path):
     started = time.monotonic()
     results = grade_submission(ROOT / "assignments" / "scalar-graphs", folder, timeout=1, node="Exp")
     assert time.monotonic() - started < 5.5
-    assert results.tests and all(t.score == 0 and ("time limit" in t.output or "did not finish within 1 s" in t.output)
-                                   for t in results.tests)
+    assert results.tests and all(t.score == 0 and "time limit" in t.output for t in results.tests)
 
 
 def test_a_node_that_kills_the_worker_costs_only_its_own_tests(tmp_path):
