@@ -5,6 +5,7 @@ work."""
 
 from __future__ import annotations
 
+from grader import __version__
 from grader.spec.model import Assignment, Input, NodeType
 from grader.spec.withheld import differenced, left_out, uses
 
@@ -67,16 +68,23 @@ The grader calls it with these functions f:
 CHECK = """\
 ## Checking your work
 
-With the grader installed (the `grade` command; your course says how), run in this folder
+Install the grader once (Python 3.10 or newer; in a virtual environment if you like:
+`python3 -m venv .venv` and `. .venv/bin/activate` first):
+
+```bash
+pip install "{install}"
+```
+
+That gives you the `grade` command. Then run, in this folder,
 
 ```bash
 grade check
 ```
 
 It grades your {files} on the visible tests of `assignment.yaml` and says, for each node,
-what is right and what is wrong. The tests that grade your submission include these and
-more, drawn at other shapes and values, so make every node right in general, not only on
-the visible cases.
+what is right and what is wrong (`grade check --node NAME` for one node). The tests that
+grade your submission include these and more, drawn at other shapes and values, so make
+every node right in general, not only on the visible cases.
 """
 
 
@@ -120,7 +128,7 @@ def student_readme(assignment: Assignment) -> str:
         parts.append("## Graphs\n\nBesides each node on its own, the grader checks these graphs\n"
                      "(the visible ones are in `assignment.yaml`):\n\n"
                      + "".join(f"- {g.title}{later if uses(g, hidden) else ''}\n" for g in assignment.graphs.values()))
-    parts.append(CHECK.format(files=files))
+    parts.append(CHECK.format(files=files, install=assignment.install or f"backprop-grader=={__version__}"))
     return "\n".join(p for p in parts if p)
 
 

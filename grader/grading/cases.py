@@ -34,6 +34,7 @@ class Case:
     replays: Replays | None = None     # the reference replayed with a known mistake (see replays)
     branches: Branches | None = None   # where the reference switches at these inputs (see regions)
     tangents: dict[str, np.ndarray] | None = None  # forward mode: each input's tangent
+    shown: dict[str, str] = field(default_factory=dict)  # failed calls said in full: by which result
 
     @property
     def arrays(self) -> dict[str, np.ndarray]:

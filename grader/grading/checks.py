@@ -20,7 +20,8 @@ from grader.grading import nodecalls, numeric, randomcheck, statecheck
 from grader.grading.agreement import agreement
 from grader.grading.diagnose import compare, failing_case, fmt, gradients_summary, shared_state_hint
 from grader.grading.cases import Case, show_inputs
-from grader.grading.outcome import NotCompared, Outcome, error_text
+from grader.grading.hangs import Hangs
+from grader.grading.outcome import NotCompared, NotRun, Outcome, error_text, not_run
 from grader.grading.rangecheck import judge_range
 from grader.grading.regions import Branches, Regions
 from grader.grading.replays import Replays
@@ -30,6 +31,9 @@ from grader.spec.model import NodeTest, NodeType
 NO_REFERENCE = NotCompared("random cases, with no reference to compare with")
 NO_OUTPUT = NotCompared("examples that give no output")
 NO_GRADS = NotCompared("examples that give no gradients")
+CHECK_NAMES = {"forward": "forward", "backward": "backward", "numeric": "backward vs. finite differences",
+               "no_mutation": "inputs left unmodified", "independence": "two instances at once",
+               "range": "right at large inputs"}
 
 
 class NodeTestRun:
@@ -47,6 +51,17 @@ class NodeTestRun:
         self.requests: list[int] = []  # the worker requests this test used (for its printed output)
         self.agreement: list[float] = []  # how closely each passing backward matched (see precision_note)
         self.upstream = "dout" if node.convention.kind in ("functions", "static") else "grad_output"
+        self.judging = ""  # the check being judged
+        self.hangs = Hangs(10.0)  # calls that ran past the time limit (NodeTests gives the session's)
+
+    @property
+    def checks(self) -> list[str]:
+        """The checks this test judges."""
+        return list(self.points) if self.test.kind == "node" else ["range"]
+
+    def title(self, check: str) -> str:
+        """How the result of one of its checks is named: "Mul: scalars (backward)"."""
+        return f"{self.test.node}: {self.test.name} ({self.names.get(check) or CHECK_NAMES.get(check, check)})"
 
     # -- the programs ----------------------------------------------------------------------------
 
@@ -155,7 +170,7 @@ class NodeTestRun:
     def judge(self) -> dict[str, Outcome]:
         """Every check with points, over every case."""
         if self.test.kind == "range":
-            outcome = Outcome("range")
+            outcome, self.judging = Outcome("range"), "range"
             for case in self.cases:
                 outcome.record(case.label, self.check_range(case))
             return {"range": outcome}
@@ -164,7 +179,7 @@ class NodeTestRun:
             self._settle(case)
         for i, case in enumerate(self.cases):
             for check, outcome in outcomes.items():
-                self.details = {}
+                self.details, self.judging = {}, check
                 problem = getattr(self, "check_" + check)(case, i)
                 outcome.record(case.label, problem, next(iter(self.details.values()), None))
         return outcomes
@@ -184,13 +199,30 @@ class NodeTestRun:
         case.ignores_upstream = node_result(self.node, self.test.attributes, case.inputs, mask=mask)
 
     def _failed(self, case: Case, *keys: str) -> str | None:
+        """Why these calls of a case (in the order they ran) cannot be judged: the first that
+        failed, said in full by the first check that reads it, and in one line pointing there
+        by the others; a call not made after an earlier one hung says so (``hangs``)."""
         for key in keys:
             reply = case.replies.get(key)
             if reply is None:
                 return "not run"
-            if "error" in reply:
-                return error_text(reply["error"])
+            if "error" not in reply:
+                continue
+            if key in case.shown:
+                return not_run(self.node.convention.call(key), reply["error"], case.shown[key])
+            said = self._error(case, reply["error"])
+            if not isinstance(said, NotRun):
+                case.shown[key] = self.title(self.judging)
+            return said
         return None
+
+    def _error(self, case: Case, error: dict) -> str:
+        """A failed call of this case in full; a time-out as ``hangs`` says it."""
+        if error.get("kind") != "timeout":
+            return error_text(error)
+        small = all(np.size(v) <= 8 for v in case.arrays.values())
+        return self.hangs.said(self.node.name, error, self.title(self.judging), case.label,
+                               show_inputs(case) if small else None)
 
     def _replays(self, case: Case) -> Replays:
         case.replays = case.replays or Replays(self.node, self.test.attributes, case.inputs, case.grad_output,
@@ -359,9 +391,10 @@ class NodeTestRun:
                 continue  # the other case fails alone; its own checks say why
             for reply in (pair[0], pair[1], fwd2, bwd2):
                 if "error" in reply:
+                    said = self._error(case, reply["error"])
                     alive, keep = shared_state_hint(self.node.convention.kind, self.node.convention.call("forward"),
                                                     self.node.name)
-                    return f"with {alive}, {error_text(reply['error'])}; one alone works: {keep}"
+                    return said if isinstance(said, NotRun) else f"with {alive}, {said}; one alone works: {keep}"
             outs = zip(*(o if isinstance(o, list) else [o] for o in (fwd1["ok"]["out"], fwd2["ok"]["out"])))
             same = all(_close(a, b, tol) for a, b in outs) and all(
                 (a is None and b is None) or (a is not None and b is not None and _close(a, b, tol))

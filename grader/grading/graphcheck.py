@@ -29,6 +29,12 @@ def _call(node: GraphNode) -> str:
     return f"{node.name} = {node.type}({args}{extra})"
 
 
+def _said(error: dict, note: str) -> str:
+    """An error reply in full, with ``note`` on its first line, before the traceback's."""
+    first, *frames = error_text(error).split("\n")
+    return "\n".join([first + note, *frames])
+
+
 def _at(node: GraphNode, values: Mapping[str, np.ndarray]) -> str:
     shown = [f"{a} = {fmt(values[a])}" for a in node.args if isinstance(a, str) and np.size(values[a]) <= 8]
     return f" at {', '.join(shown)}" if shown else ""
@@ -42,7 +48,7 @@ def judge_grader_driver(graph: GraphTest, types: Mapping[str, NodeType], inputs:
         error = reply["error"]
         node = next((n for n in graph.nodes if n.name == error.get("node")), None)
         where = f" (node {_call(node)})" if node is not None else ""
-        return error_text(error) + where
+        return _said(error, where)
     run = reply["ok"]
     values, returned, upstream = run["values"], run["returned"], run["upstream"]
     expected = graph_result(graph, types, inputs)
@@ -141,7 +147,7 @@ def judge_student_driver(graph: GraphTest, types: Mapping[str, NodeType], inputs
         hint = ""
         if "iteration over a 0-d array" in error.get("message", "") or "is not iterable" in error.get("message", ""):
             hint = " (a node with one input may return a bare array instead of a tuple: wrap it)"
-        return error_text(error) + hint
+        return _said(error, hint)
     if problem:
         return problem
     runs = run["runs"]

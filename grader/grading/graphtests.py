@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.grading.outcome import Outcome
+from grader.grading.outcome import NotRun, Outcome
 from grader.grading.forwardrun import ForwardGraphCase
 from grader.grading.graphcheck import judge_forward_mode, judge_grader_driver, judge_student_driver
 from grader.grading.graphrun import GraphCase, driver_step
@@ -69,7 +69,7 @@ class GraphTests:
             max_score=graph.points, visibility=graph.settings.visibility, output=outcome.summary(),
             score=score_for(graph.points, outcome.passed, outcome.total, graph.settings.partial),
             group=f"{graph.id}: {graph.title}", check="graph", passed_cases=outcome.passed, total_cases=outcome.total,
-            tags=["graph", graph.id], requests=requests, detail=outcome.detail))
+            tags=["graph", graph.id], requests=requests, detail=outcome.detail, not_run_cases=outcome.not_run))
 
     def _settle(self, sent: "Sent | None", graph: GraphTest, outcome: Outcome, requests: list[int]) -> None:
         """Read and judge one graph case (sending the follow-up requests of a case whose
@@ -99,18 +99,24 @@ class GraphTests:
                                                   graph.settings.tolerance, details)
         except WorkerFailure as e:
             outcome.record(label, failure_text(e, f"graph {graph.id}"))
-            self.blocked_by = f"not run: an earlier case {'ran past the time limit' if e.kind == 'timeout' else 'failed'}"
+            self.blocked_by = self._after(label, e.kind == "timeout")
             if e.kind != "total":
                 self.session.restart(f"graph {graph.id}")
             return
         except (KeyError, TypeError, AttributeError, IndexError, ValueError) as e:
             outcome.record(label, f"graph {graph.id}: the worker's reply was malformed ({type(e).__name__})")
-            self.blocked_by = "not run: an earlier case failed"
+            self.blocked_by = self._after(label, False)
             self.session.restart(f"graph {graph.id}")
             return
         outcome.record(label, problem, details or None)
         if problem and "time limit" in problem:
-            self.blocked_by = "not run: an earlier case ran past the time limit"
+            self.blocked_by = self._after(label, True)
+
+    def _after(self, label: str, hung: bool) -> NotRun:
+        """Why the rest of a graph's cases are not run after one of them failed (said there)."""
+        if hung:
+            return NotRun(f"skipped: an earlier case ({label}) ran past the {self.session.hangs.seconds:g} s time limit")
+        return NotRun(f"not run: an earlier case ({label}) failed")
 
     def _case(self, graph: GraphTest, inputs: dict, example, rng: np.random.Generator):
         """A case on the grader's driver: reverse mode, or forward mode along the inputs'
@@ -130,7 +136,8 @@ class GraphTests:
         types |= set(graph.random.types) if graph.random is not None else set()
         for name in sorted(types):
             if name in self.session.blocked:
-                return f"this graph uses {name}: {self.session.blocked[name]}"
+                return self.session.hangs.skipped(name, "this graph") or \
+                    f"this graph uses {name}: {self.session.blocked[name]}"
         return None
 
 

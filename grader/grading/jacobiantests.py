@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from grader.grading.diagnose import compare
-from grader.grading.outcome import Outcome, error_text
+from grader.grading.outcome import NotRun, Outcome, error_text, not_run
 from grader.grading.session import Session, case_seed, failure_text
 from grader.report.results import TestResult, score_for
 from grader.sandbox.channel import WorkerFailure
@@ -67,35 +67,60 @@ class JacobianTests:
                 replies = self.session.run_steps(steps, self._requests)
             except WorkerFailure as e:
                 blocked = failure_text(e, spec.function)
-                self.session.blocked[spec.function] = f"{blocked} (so its remaining tests were not run)"
+                if e.kind == "timeout":
+                    self.session.hangs.killed(spec.function, f"{spec.function}: {test.name}")
+                self.session.blocked[spec.function] = self.session.hangs.skipped(spec.function) or \
+                    f"{blocked} (so its remaining tests were not run)"
                 if e.kind != "total":
                     self.session.restart(spec.function)
         for k, (label, inputs) in enumerate(cases):
+            shown = None  # the check that said the call's error in full
             for check, outcome in outcomes.items():
                 if blocked:
                     outcome.record(label, blocked)
                     continue
                 try:
-                    outcome.record(label, _judge(check, replies[k], inputs, expected[k], test, spec.function))
+                    error = replies[k].get("error")
+                    if error is None:
+                        outcome.record(label, _judge(check, replies[k], inputs, expected[k], test, spec.function))
+                        continue
+                    said = self._error(spec, test, check, label, error, shown)
+                    outcome.record(label, said)
+                    if not isinstance(said, NotRun):
+                        shown = _title(spec, test, check)
                 except (KeyError, TypeError, AttributeError, IndexError, ValueError) as e:
                     # a reply of the right protocol but the wrong shape: student code tampered with it
                     blocked = f"{spec.function}: the worker's reply was malformed ({type(e).__name__})"
                     self.session.blocked[spec.function] = f"{blocked} (so its remaining tests were not run)"
                     self.session.restart(spec.function)
                     outcome.record(label, blocked)
-        timeout = next((p for o in outcomes.values() for _, p in o.failures if "time limit" in p), None)
-        if timeout:
-            self.session.blocked[spec.function] = f"{timeout} (so its remaining tests were not run)"
+        skipped = self.session.hangs.skipped(spec.function)
+        if skipped:
+            self.session.blocked[spec.function] = skipped
         return outcomes
+
+    def _error(self, spec: JacobianSpec, test: JacobianTest, check: str, label: str, error: dict,
+               shown: str | None) -> str:
+        """A failed call in full, once per case: the checks after the first point to it."""
+        if shown:
+            return not_run(spec.function, error, shown)
+        if error.get("kind") == "timeout":
+            return self.session.hangs.said(spec.function, error, _title(spec, test, check), label, None)
+        return error_text(error)
 
     @staticmethod
     def _result(spec: JacobianSpec, test: JacobianTest, check: str, outcome: Outcome, number: str) -> TestResult:
         points = test.points.get(check, 0)
         return TestResult(
-            name=f"{spec.function}: {test.name} ({CHECK_NAMES[check]})", number=number, max_score=points,
+            name=_title(spec, test, check), number=number, max_score=points,
             score=score_for(points, outcome.passed, outcome.total, test.settings.partial),
             visibility=test.settings.visibility, output=outcome.summary(), node=spec.function, group=test.name,
-            check=check, passed_cases=outcome.passed, total_cases=outcome.total, tags=[spec.function, check])
+            check=check, passed_cases=outcome.passed, total_cases=outcome.total, not_run_cases=outcome.not_run,
+            tags=[spec.function, check])
+
+
+def _title(spec: JacobianSpec, test: JacobianTest, check: str) -> str:
+    return f"{spec.function}: {test.name} ({CHECK_NAMES[check]})"
 
 
 def _judge(check: str, reply: dict, inputs: dict, expected: np.ndarray, test: JacobianTest, function: str) -> str | None:

@@ -20,7 +20,7 @@ from grader.grading import jvpnumeric, nodecalls
 from grader.grading.cases import Case, show_inputs
 from grader.grading.checks import NodeTestRun
 from grader.grading.diagnose import allclose, fmt
-from grader.grading.outcome import error_text
+from grader.grading.outcome import NotRun
 from grader.spec.forwardmode import tangents
 from grader.spec.reference import example_result, node_jvp
 
@@ -157,8 +157,10 @@ class JvpTestRun(NodeTestRun):
                 continue  # the other case fails alone; its own checks say why
             for reply in (pair[0], pair[1], fwd2, jvp2):
                 if "error" in reply:
-                    return (f"with two {self.node.name} instances alive, {error_text(reply['error'])}; "
-                            "one instance alone works: keep state on self, not on the class")
+                    said = self._error(case, reply["error"])
+                    return said if isinstance(said, NotRun) else (
+                        f"with two {self.node.name} instances alive, {said}; "
+                        "one instance alone works: keep state on self, not on the class")
             if not (_same(fwd1["ok"]["out"], fwd2["ok"]["out"], self) and
                     _same(jvp1["ok"]["tangent"], jvp2["ok"]["tangent"], self)):
                 return (f"with two {self.node.name} instances alive (both forwards, then both jvps), a jvp "

@@ -5,6 +5,8 @@ call, why it cannot be (missing, not importable, a signature that does not fit).
 
 from __future__ import annotations
 
+import re
+
 from grader.grading.outcome import error_text
 from grader.grading.submission import Submission
 from grader.sandbox.imports import scan
@@ -35,10 +37,25 @@ def unusable(symbol: str, file: str, loaded: dict, submission: Submission) -> st
         return f"{file} was not found in your submission"
     error = loaded["files"].get(file)
     if error:
-        return f"{file} could not be imported: {error_text(error)}"
+        return import_failure(file, error, full=False)
     if not loaded["symbols"].get(symbol, {"found": False}).get("found"):
         return f"{file} has no {'class' if symbol[0].isupper() else 'function'} {symbol}"
     return None
+
+
+def import_failure(file: str, error: dict, full: bool = True, files: list[str] = ()) -> str:
+    """Why a student's file could not be imported: in full at the top of the report (with
+    ``files``, what the grader has: a module of the student's own that is not one of them is
+    not there); in one line, pointing there, in each test it keeps from running."""
+    text = error_text(error)
+    if not full:
+        return f"{file} could not be imported: {text.splitlines()[0]} (see the top of the report)"
+    missing = re.match(r"ModuleNotFoundError: No module named '([\w.]+)'", str(error.get("message", "")))
+    if missing and files:
+        first, *rest = text.splitlines()
+        text = "\n".join([f"{first} (the grader has only {', '.join(files)}, numpy and Python's standard library: "
+                          f"if {missing.group(1)} is a file of yours, put what you need from it into {file})", *rest])
+    return f"{file} could not be imported: {text}"
 
 
 def absent_symbols(node: NodeType, loaded: dict, submission: Submission) -> list[str]:

@@ -16,10 +16,6 @@ from grader.report.results import TestResult, score_for
 from grader.sandbox.channel import WorkerFailure
 from grader.spec.model import NodeTest, NodeType
 
-CHECK_NAMES = {"forward": "forward", "backward": "backward", "numeric": "backward vs. finite differences",
-               "no_mutation": "inputs left unmodified", "independence": "two instances at once",
-               "range": "right at large inputs"}
-
 
 class NodeTests:
     """The node tests of one grading session."""
@@ -67,6 +63,7 @@ class NodeTests:
         rng = np.random.default_rng(case_seed(self.session.seed, test.title, test.settings.visibility))
         kind = JvpTestRun if node.convention.forward_mode else NodeTestRun
         run = kind(node, test, make_cases(node, test, rng), rng)
+        run.hangs = self.session.hangs
         if not run.probe_program():
             run.prepare([])
         return run
@@ -92,7 +89,7 @@ class NodeTests:
         if sent.replies is None and sent.error is None and (name in self.session.blocked or self.session.gone(sent)):
             self.session.drain(sent)
             why = self.session.blocked.get(name, "not run: the worker was restarted")
-            outcomes = self._all_failed(_checks_of(run), run.cases, why, self._unwritten(run.node))
+            outcomes = self._all_failed(run.checks, run.cases, why, self._unwritten(run.node))
             self.session.tests.extend(self._results(run, outcomes, sent.label))
             return
         def replies() -> list[dict]:
@@ -127,7 +124,7 @@ class NodeTests:
         self.judge_deferred()
         blocked = self.session.blocked.get(run.node.name)
         if blocked:
-            return self._results(run, self._all_failed(_checks_of(run), run.cases, blocked, self._unwritten(run.node)), label)
+            return self._results(run, self._all_failed(run.checks, run.cases, blocked, self._unwritten(run.node)), label)
 
         def replies() -> list[dict]:
             probe = run.probe_program()
@@ -146,26 +143,25 @@ class NodeTests:
             return self._failed_by(e, run)
         except (KeyError, TypeError, AttributeError, IndexError, ValueError) as e:
             return self._malformed(e, run)
-        self._block_after_timeout(run.node.name, outcomes)
+        skipped = self.session.hangs.skipped(run.node.name)
+        if skipped:  # one of its calls hung: the rest of its tests are skipped
+            self.session.blocked[run.node.name] = skipped
         key = f"{run.node.name}.jvp" if run.node.convention.forward_mode else run.node.name
         self.session.agreement.setdefault(key, []).extend(run.agreement)
         return outcomes
 
     def _failed_by(self, e: WorkerFailure, run: NodeTestRun) -> dict[str, Outcome]:
         why = failure_text(e, run.node.name)
+        if e.kind == "timeout":  # the worker was ended: its code ignored the time limit
+            self.session.hangs.killed(run.node.name, f"{run.test.node}: {run.test.name}")
         self._after_failure(e, run.node.name, why)
-        return self._all_failed(_checks_of(run), run.cases, why)
+        return self._all_failed(run.checks, run.cases, why)
 
     def _malformed(self, e: Exception, run: NodeTestRun) -> dict[str, Outcome]:
         # a reply of the right protocol but the wrong shape: student code tampered with it
         why = f"{run.node.name}: the worker's reply was malformed ({type(e).__name__})"
         self._after_failure(WorkerFailure("protocol", why), run.node.name, why)
-        return self._all_failed(_checks_of(run), run.cases, why)
-
-    def _block_after_timeout(self, name: str, outcomes: dict[str, Outcome]) -> None:
-        timeout = next((f for o in outcomes.values() for _, f in o.failures if "time limit" in f), None)
-        if timeout:
-            self.session.blocked[name] = f"{timeout} (so its remaining tests were not run)"
+        return self._all_failed(run.checks, run.cases, why)
 
     def _results(self, run: NodeTestRun, outcomes: dict[str, Outcome], label: str) -> list[TestResult]:
         results = [self._result(run, check, outcome, f"{label}.{k + 1}")
@@ -176,7 +172,8 @@ class NodeTests:
 
     def _after_failure(self, e: WorkerFailure, symbol: str, why: str) -> None:
         """After a breach: the node is not called again, and a fresh worker takes over."""
-        self.session.blocked[symbol] = f"{why} (so its remaining tests were not run)"
+        skipped = self.session.hangs.skipped(symbol)  # a call of it hung: its later tests say which
+        self.session.blocked[symbol] = skipped or f"{why} (so its remaining tests were not run)"
         if e.kind != "total":
             self.session.restart(symbol)
 
@@ -197,14 +194,10 @@ class NodeTests:
     def _result(self, run: NodeTestRun, check: str, outcome: Outcome, number: str) -> TestResult:
         test = run.test
         points = test.points.get(check, 0)
-        named = run.names.get(check) or CHECK_NAMES.get(check, check)
         return TestResult(
-            name=f"{test.node}: {test.name} ({named})", number=number,
+            name=run.title(check), number=number,
             max_score=points, score=score_for(points, outcome.passed, outcome.total, test.settings.partial),
             visibility=test.settings.visibility, output=outcome.summary(), node=test.node,
             group=test.name if test.kind == "node" else f"{test.name} (range)", check=check,
-            passed_cases=outcome.passed, total_cases=outcome.total, tags=[test.node, check], detail=outcome.detail)
-
-
-def _checks_of(run: NodeTestRun):
-    return run.points if run.test.kind == "node" else {"range": 1}
+            passed_cases=outcome.passed, total_cases=outcome.total, not_run_cases=outcome.not_run,
+            tags=[test.node, check], detail=outcome.detail)

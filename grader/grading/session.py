@@ -11,8 +11,9 @@ import zlib
 from dataclasses import dataclass
 from typing import Any
 
-from grader.grading.outcome import error_text
-from grader.grading.loading import absent_summary, absent_symbols, unusable, unusable_function, unusable_node
+from grader.grading.hangs import Hangs
+from grader.grading.loading import (absent_summary, absent_symbols, import_failure, unusable, unusable_function,
+                                   unusable_node)
 from grader.grading.submission import Submission
 from grader.report.results import TestResult
 from grader.sandbox.channel import Outgoing, WorkerFailure
@@ -41,6 +42,7 @@ class Session:
         self.absent: dict[str, list[str]] = {}  # node -> what of it the student's file does not define
         self.timings = {"worker_start": 0.0, "student_calls": 0.0, "worker_calls": 0, "calls": 0}
         self.agreement: dict[str, list[float]] = {}  # per node: how closely passing gradients matched
+        self.hangs = Hangs(float(sandbox.limits["call_seconds"]))  # calls that ran past the time limit
 
     def load(self, meanwhile=None) -> None:
         """Start the worker and import the student files; ``meanwhile`` is the grader's own
@@ -73,7 +75,7 @@ class Session:
         self.failed_files = {file for file, error in loaded["files"].items() if error}
         for file, error in loaded["files"].items():
             if error and file in self.assignment.files:
-                self.messages.append(f"{file} could not be imported: {error_text(error)}")
+                self.messages.append(import_failure(file, error, files=[*self.assignment.files, *self.assignment.provided]))
         for node in nodes:
             why = unusable_node(node, loaded, self.submission)
             if why:

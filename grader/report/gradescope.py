@@ -51,13 +51,13 @@ def to_gradescope(results: Results, output_format: str = "text") -> dict[str, An
         test = {"name": t.name, "number": t.number, "score": json_number(t.score), "max_score": json_number(t.max_score),
                 "status": "passed" if t.passed else "failed", "visibility": t.visibility,
                 "output": text, "output_format": output_format, "tags": list(t.tags),
-                "extra_data": {"passed_cases": t.passed_cases, "total_cases": t.total_cases}}
+                "extra_data": {"passed_cases": t.passed_cases, "total_cases": t.total_cases,
+                               **({"not_run_cases": t.not_run_cases} if t.not_run_cases else {})}}
         tests.append(test)
     data: dict[str, Any] = {
         "score": json_number(results.score),
         "execution_time": json_number(round(results.execution_time, 3)),
-        "output": markdown.summary(results) if md else
-        results.output or f"{results.assignment}: {json_number(results.score):g} / {json_number(results.max_score):g} points.",
+        "output": markdown.summary(results) if md else results.output or _headline(results),
         "output_format": output_format,
         "stdout_visibility": "hidden",
         "extra_data": {"status": "graded", "seed": results.seed, "assignment": results.assignment, **results.extra,
@@ -65,6 +65,11 @@ def to_gradescope(results: Results, output_format: str = "text") -> dict[str, An
         "tests": tests,
     }
     return printable_json(data)
+
+
+def _headline(results: Results) -> str:
+    head, later = results.headline()
+    return f"{head} ({later})." if later else f"{head}."
 
 
 def write_results(results: Results, path: str | Path, output_format: str = "md") -> dict[str, Any]:

@@ -13,7 +13,7 @@ from itertools import groupby
 from typing import TYPE_CHECKING
 
 from grader.report.summary import first_problem
-from grader.report.terminal import check_label, points
+from grader.report.terminal import check_label
 
 if TYPE_CHECKING:
     from grader.report.results import Results, TestResult
@@ -40,7 +40,10 @@ def test_output(t: TestResult) -> str:
         lines = [head] + ([escape(t.output)] if t.output else [])
     else:
         first, *rest = (t.output or "failed").splitlines()
-        lines = [f"**Failed:** {escape(first)}"] + [escape(r) for r in rest]
+        verdict = re.match(r"(Not run|Skipped): ", first) if t.not_run else None  # no case of its own failed
+        if verdict:
+            first = first[verdict.end():]
+        lines = _diagnosis([f"**{verdict.group(1) if verdict else 'Failed'}:** {escape(first)}"], rest)
     if t.detail and not t.passed:
         lines += ["", f"The first failing case ({escape(t.detail['case'])}):", "", "| | |", "|---|---|"]
         lines += [f"| {escape(name)} | `{value.replace('`', '')}` |" for name, value in t.detail["rows"]]
@@ -49,20 +52,37 @@ def test_output(t: TestResult) -> str:
     return "\n".join(lines)
 
 
+def _diagnosis(lines: list[str], rest: list[str]) -> list[str]:
+    """A diagnosis's lines as Markdown: each on a line of its own (a hard break), and the
+    indented ones (the student's traceback lines) in a code block, shown as they are."""
+    for line in rest:
+        if line.startswith(" "):
+            code = lines.pop() if lines and lines[-1].startswith("```") else None
+            frames = (code.split("\n")[1:-1] if code else []) + [line.strip()]
+            lines.append(fenced("\n".join(frames)))
+            continue
+        if lines and not lines[-1].startswith("```"):
+            lines[-1] += "  "
+        lines.append(escape(line))
+    return lines
+
+
 def summary(results: Results) -> str:
     """The top of the results: the total, then per node whether it passes and, if not, the
-    first thing to fix."""
-    lines = [f"**{escape(results.assignment)}: {points(results.score)} / {points(results.max_score)} points**"]
+    first thing to fix. Students read it before the deadline, so it counts the tests shown
+    then (visible ones) and says nothing of how the others did."""
+    head, later = results.headline()
+    lines = [f"**{escape(head)}**" + (f" ({escape(later)})" if later else "")]
     if results.output:
         lines += ["", escape(results.output)]
     lines.append("")
-    for key, tests in groupby(results.tests, key=lambda t: t.node or "graphs"):
+    for key, tests in groupby(results.shown_now(), key=lambda t: t.node or "graphs"):
         tests = list(tests)
         failing = [t for t in tests if not t.passed]
         if not failing:
             lines.append(f"- ✓ **{escape(key)}**: all {len(tests)} tests pass")
             continue
-        first = failing[0]
+        first = next((t for t in failing if not t.not_run), failing[0])  # a cause, not what it kept from running
         what = first_problem(first.output or "") or "failed"
         where = check_label(first) if first.check != "graph" else first.group
         lines.append(f"- ✗ **{escape(key)}**: {len(failing)} of {len(tests)} tests fail; fix first "

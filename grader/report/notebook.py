@@ -9,10 +9,9 @@ Marks are a symbol and a word, not colour alone; every text is escaped after bei
 from __future__ import annotations
 
 import html
-from itertools import groupby
 from typing import TYPE_CHECKING
 
-from grader.report.terminal import check_label, points
+from grader.report.terminal import failures, footer, points, rows
 
 if TYPE_CHECKING:
     from grader.report.results import Results, TestResult
@@ -34,13 +33,11 @@ def render_html(results: Results) -> str:
              "points</strong></p>"]
     if results.output:
         parts.append(f"<pre>{_e(results.output)}</pre>")
-    for key, tests in groupby(results.tests, key=lambda t: t.node or "graphs"):
+    for key, groups in rows(results):
         parts.append(f'<table data-node="{_e(key)}"><tr><th colspan="3">{_e(key)}</th></tr>')
-        for group, items in groupby(tests, key=lambda t: t.group):
-            parts.append(_row(group, list(items)))
+        parts += [_row(group, items) for group, items in groups]
         parts.append("</table>")
-    passed = sum(t.passed for t in results.tests)
-    parts.append(f"<p>{passed} of {len(results.tests)} tests passed.</p>")
+    parts.append(f"<p>{footer(results)}</p>")
     parts += [f"<p><em>Note: {_e(note)}</em></p>" for note in results.notes]
     parts.append("</div>")
     return "\n".join(parts)
@@ -55,8 +52,7 @@ def _row(group: str, tests: list[TestResult]) -> str:
     failed = [t for t in tests if not t.passed]
     if not failed:
         return row
-    outputs = list(dict.fromkeys(t.output or "failed" for t in failed))
-    lines = outputs if len(outputs) == 1 else [f"{check_label(t)}: {t.output or 'failed'}" for t in failed]
+    lines = [f"{checks}: {output}" if checks else output for checks, output in failures(failed)]
     details = "".join(f"<pre>{_e(line)}</pre>" for line in lines)
     printed = "\n".join(t.printed for t in tests if t.printed)
     if printed:

@@ -12,6 +12,10 @@ from typing import Any
 
 from grader.report.text import printable, printable_json  # noqa: F401 (printable: the results' own rule)
 
+LATER = {"after_due_date": "are shown after the deadline", "after_published": "are shown once grades are published",
+         "hidden": "are not shown"}  # when students see tests that are not visible at once
+
+
 @dataclass
 class TestResult:
     """One graded item: a check of a node test, a range test or a graph test."""
@@ -27,6 +31,7 @@ class TestResult:
     check: str | None = None
     passed_cases: int = 0
     total_cases: int = 0
+    not_run_cases: int = 0         # cases lost only because a call failed or hung elsewhere (said there)
     tags: list[str] = field(default_factory=list)
     printed: str = ""              # what its calls of student code printed (the first KiB)
     detail: dict | None = None     # its first failing case as data ({"case", "rows"}), for tables
@@ -35,6 +40,11 @@ class TestResult:
     @property
     def passed(self) -> bool:
         return self.total_cases > 0 and self.passed_cases == self.total_cases
+
+    @property
+    def not_run(self) -> bool:
+        """Failed only on cases it could not run: its cause is another test's failure, shown there."""
+        return 0 < self.not_run_cases == self.total_cases - self.passed_cases
 
 
 @dataclass
@@ -61,6 +71,27 @@ class Results:
     @property
     def all_passed(self) -> bool:
         return bool(self.tests) and all(t.passed for t in self.tests)
+
+    def shown_now(self) -> list[TestResult]:
+        """The tests students see as soon as the results are back (Gradescope shows the others
+        after the deadline, or never)."""
+        return [t for t in self.tests if t.visibility == "visible"]
+
+    def headline(self) -> tuple[str, str]:
+        """The score over the tests shown now, and what the others are worth (never how they
+        did): "scalar-graphs: 80 / 80 points", "the other tests, worth 37 points, are shown
+        after the deadline"."""
+        from grader.report.terminal import points
+
+        shown = self.shown_now()
+        score, top = sum(t.score for t in shown), sum(t.max_score for t in shown)
+        head = f"{self.assignment}: {points(score)} / {points(top)} points"
+        rest = [t for t in self.tests if t.visibility != "visible"]
+        if not rest:
+            return head, ""
+        kinds = {t.visibility for t in rest}
+        when = LATER.get(kinds.pop(), "are not shown yet") if len(kinds) == 1 else "are not shown yet"
+        return head, f"the other tests, worth {points(sum(t.max_score for t in rest))} points, {when}"
 
     def printable(self) -> "Results":
         """A copy in which every text (of the tests too) is ``printable``."""

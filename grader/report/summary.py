@@ -51,16 +51,27 @@ def node_checks(result: dict) -> dict[tuple[str, str], bool]:
 
 def failures(data: dict[str, dict]) -> Iterator[tuple[str, str, str, bool]]:
     """Every failed test of every submission, by submission name: the submission, the node,
-    the diagnosis's gist, and whether it only says the work is missing or unfinished."""
+    the diagnosis's gist, and whether it only says the work is missing or unfinished. A test
+    that lost points only on cases it could not run (a call failed or hung in another test,
+    which says why) is left out: its cause is counted once, where it is shown."""
     for name, result in sorted(data.items()):  # ties in counts made from these break the same way every run
         for t in result.get("tests", []):
-            if t.get("tags") and t.get("score", 0) < t.get("max_score", 0):
+            if t.get("tags") and t.get("score", 0) < t.get("max_score", 0) and not _not_run(t):
                 gist = diagnosis(t.get("output", ""))
                 yield name, _node_of(t["tags"]), gist, is_unfinished(gist)
 
 
+def _not_run(test: dict) -> bool:
+    extra = test.get("extra_data") if isinstance(test.get("extra_data"), dict) else {}
+    lost = extra.get("total_cases", 0) - extra.get("passed_cases", 0)
+    return 0 < extra.get("not_run_cases", 0) == lost
+
+
 def first_problem(output: str) -> str:
-    """A test's first problem as it was said, without the count of failed cases or the case."""
+    """A test's first problem as it was said, without the count of failed cases or the case
+    (nor, in a Markdown output, its verdict and escapes)."""
+    if output.startswith("**"):
+        output = re.sub(r"\\([\\`*_<>|])", r"\1", re.sub(r"^\*\*[\w ]+:\*\* ", "", output))
     first = output.splitlines()[0] if output else ""
     if re.match(r"^\d+ of \d+ cases failed\.$", first) and len(output.splitlines()) > 1:
         first = output.splitlines()[1]

@@ -34,19 +34,30 @@ def render(results: Results, *, color: bool) -> str:
     lines = [paint(BOLD, f"{results.assignment}: {points(results.score)} / {points(results.max_score)} points")]
     if results.output:
         lines += ["", *results.output.splitlines()]
-    for key, tests in groupby(results.tests, key=lambda t: t.node or "graphs"):
+    for key, groups in rows(results):
         lines += ["", paint(BOLD, key)]
-        for group, items in groupby(tests, key=lambda t: t.group):
-            lines += _group(group, list(items), paint)
-    passed = sum(t.passed for t in results.tests)
-    lines += ["", f"{passed} of {len(results.tests)} tests passed. "
-                  f"Total: {points(results.score)} / {points(results.max_score)}"]
+        for group, items in groups:
+            lines += _group(group, items, paint)
+    lines += ["", f"{footer(results)} Total: {points(results.score)} / {points(results.max_score)}"]
     for note in results.notes:
         lines.append(paint(DIM, f"Note: {note}"))
     if results.extra.get("not_available"):
         lines.append(paint(DIM, "Sandbox: " + ", ".join(results.extra.get("protections", []))
                            + "; not available here: " + ", ".join(results.extra["not_available"])))
     return "\n".join(lines)
+
+
+def rows(results: Results) -> list[tuple[str, list[tuple[str, list[TestResult]]]]]:
+    """The report's rows by node (then graphs): a row per test, holding its checks."""
+    return [(key, [(group, list(items)) for group, items in groupby(tests, key=lambda t: t.group)])
+            for key, tests in groupby(results.tests, key=lambda t: t.node or "graphs")]
+
+
+def footer(results: Results) -> str:
+    """How many of the rows shown passed (a row passes when all its checks do)."""
+    shown = [items for _, groups in rows(results) for _, items in groups]
+    passed = sum(all(t.passed for t in items) for items in shown)
+    return f"{passed} of {len(shown)} test{'s' if len(shown) != 1 else ''} passed."
 
 
 def _group(name: str, tests: list[TestResult], paint) -> list[str]:
@@ -57,16 +68,10 @@ def _group(name: str, tests: list[TestResult], paint) -> list[str]:
     label = name if len(name) <= 56 else name[:53] + "..."
     lines = [f"  {mark} {label:<58} {points(score):>6} / {points(total)}"]
     failed = [t for t in tests if not t.passed]
-    if len(failed) > 1 and len({t.output for t in failed}) == 1:  # one cause, said once
-        first, *rest = failed[0].output.splitlines() or ["failed"]
-        lines += ["      " + first] + ["        " + r for r in rest]
-    else:
-        for t in failed:
-            check = t.check if t.check != "graph" else None
-            first, *rest = t.output.splitlines() or ["failed"]
-            prefix = f"{check_label(t)}: " if check else ""
-            lines.append("      " + prefix + first)
-            lines += ["        " + r for r in rest]
+    for checks, output in failures(failed):
+        first, *rest = output.splitlines() or ["failed"]
+        lines.append("      " + (f"{checks}: " if checks else "") + first)
+        lines += ["        " + r for r in rest]
     printed = "\n".join(t.printed for t in tests if t.printed).splitlines() if failed else []
     if printed:  # the student's own prints may explain the failure
         lines.append(paint(DIM, "      your code printed:"))
@@ -76,5 +81,25 @@ def _group(name: str, tests: list[TestResult], paint) -> list[str]:
     return lines
 
 
+def failures(failed: list[TestResult]) -> list[tuple[str, str]]:
+    """The failures of one test's checks, each said once: (the checks that say it, joined,
+    or "" when it is what every failing check says; what they say)."""
+    said: dict[str, list[str]] = {}
+    for t in failed:
+        said.setdefault(t.output or "failed", []).append(check_label(t) if t.check != "graph" else "")
+    if len(failed) > 1 and len(said) == 1:  # one cause, said once
+        return [("", next(iter(said)))]
+    return [(", ".join(c for c in checks if c), output) for output, checks in said.items()]
+
+
 def check_label(t: TestResult) -> str:
-    return t.name.rsplit("(", 1)[-1].rstrip(")") if "(" in t.name else (t.check or "")
+    """The check a test's name ends with, in parentheses ("Mul: scalars (backward)" ->
+    "backward"; "jacobian: affine maps (exactly len(x) calls of f)" -> "exactly len(x) calls of f")."""
+    if not t.name.endswith(")"):
+        return t.check or ""
+    depth = 0
+    for i in range(len(t.name) - 1, -1, -1):
+        depth += {")": 1, "(": -1}.get(t.name[i], 0)
+        if depth == 0:
+            return t.name[i + 1:-1]
+    return t.check or ""

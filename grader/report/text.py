@@ -1,6 +1,8 @@
 """Text that is safe to show: without terminal escapes or control characters. Student code
 writes much of what results say (what it printed, exception messages, traceback lines, file
-names); none of it may clear a screen or fake a line, in a terminal or on Gradescope."""
+names); none of it may clear a screen or fake a line, in a terminal or on Gradescope. Nor
+does it name the worker's temporary folder: a warning or a path student code prints says
+``nodes.py:41``, as the student's own folder would, not ``/tmp/grader-work-x1y2/nodes.py:41``."""
 
 from __future__ import annotations
 
@@ -16,11 +18,20 @@ _CONTROL = re.compile(
     r"|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
+# The folder the worker runs in (sandbox.host makes it with this prefix): a path in it is
+# shown relative to it, the folder itself as "."
+_WORKER_FOLDER = re.compile(r"(?:/[\w.\-+~@]+)*/grader-work-\w+(/)?")
+
+
 def printable(text: str) -> str:
-    """``text`` without terminal escapes or control characters (tab and newline stay).
-    Student code writes much of what the results say (what it printed, exception messages,
-    traceback lines, file names): none of it may clear a screen or fake a line."""
-    return _CONTROL.sub("", text)
+    """``text`` without terminal escapes or control characters (tab and newline stay), and
+    with paths in the worker's folder relative to it. Student code writes much of what the
+    results say (what it printed, exception messages, traceback lines, file names): none of
+    it may clear a screen or fake a line."""
+    text = _CONTROL.sub("", text)
+    if "grader-work-" in text:
+        text = _WORKER_FOLDER.sub(lambda m: "" if m.group(1) else ".", text)
+    return text
 
 
 def printable_json(value: Any) -> Any:

@@ -106,7 +106,7 @@ class Builder:
                           self.spec_file, list(self.files), list(provided), driver, solution, nodes,
                           {k: g for k, g in graphs.items() if g is not None},
                           dict(data.get("limits", {})), list(data.get("forbidden_imports", [])),
-                          self.references, jacobian, float(data.get("graded_later", 0)))
+                          self.references, jacobian, float(data.get("graded_later", 0)), data.get("install", ""))
 
     # -- inputs, settings, expressions -------------------------------------------------------
 

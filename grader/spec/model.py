@@ -251,6 +251,7 @@ class Assignment:
     references: str | None = None  # the instructor's module of Python references, when a node uses one
     jacobian: JacobianSpec | None = None  # the student's jacobian(f, x), when the spec grades one
     graded_later: float = 0.0  # points of tests a public spec left out (written by grade template)
+    install: str = ""  # what students pip install to get `grade` (empty: this grader's package)
 
     @property
     def shipped(self) -> list[str]:

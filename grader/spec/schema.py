@@ -114,6 +114,8 @@ def _pattern_hint(error: ValidationError) -> str:
         return "a Python file name such as nodes.py"
     if "a-z0-9-" in pattern or "a-z0-9_-" in pattern:
         return "lower-case letters, digits, '-' and '_'"
+    if pattern == '^[^"\\n]+$':
+        return "one line without double quotes"
     return "letters, digits and underscores, not starting with a digit"
 
 

@@ -139,3 +139,24 @@ def test_marker_without_hint_removes_the_region():
     assert strip_solution(source, "f.py") == "import os\nx = 2\n"
     with pytest.raises(MarkerError):
         strip_solution("def f():\n    # BEGIN SOLUTION\n    pass\n    # END SOLUTION\n", "f.py")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_student_readme_says_how_to_install_grade_then_how_to_check(name):
+    import grader
+
+    readme = (ROOT / "student_template" / name / "README.md").read_text("utf-8")
+    install = readme.find(f'pip install "backprop-grader=={grader.__version__}"')
+    assert install > 0, "the README does not say how to install the grader"
+    assert readme.find("grade check", install) > install, "installing comes before checking"
+
+
+def test_a_spec_says_what_students_install_when_the_grader_comes_from_elsewhere():
+    from dataclasses import replace
+
+    from grader.authoring.studentdocs import student_readme
+
+    course = replace(assignment("scalar-graphs"), install="git+https://example.invalid/cs101/backprop-grader@v1")
+    readme = student_readme(course)
+    assert 'pip install "git+https://example.invalid/cs101/backprop-grader@v1"' in readme
+    assert "backprop-grader==" not in readme

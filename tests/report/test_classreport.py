@@ -101,3 +101,27 @@ def test_a_real_batch_writes_a_report_that_matches_its_csv(small_batch):
                       if t["tags"][0] == "Add" and t["score"] < t["max_score"])
     shown = [i for i in page.items if i.get("node") == "Add" and "check" not in i]
     assert shown and all(int(i["count"]) == 1 for i in shown) and len(shown) == min(len(failing), 5)
+
+
+def test_a_check_that_could_not_run_is_no_misconception_and_counts_do_not_split_one(batch):
+    """Markdown outputs (as results.json holds them) of one bug in two submissions: the
+    backward check says it, with another count of cases each time; the checks it kept from
+    running say "Not run" and are counted nowhere."""
+    from grader.report.summary import summarize
+
+    def failed(check: str, output: str, cases: int, not_run: int = 0) -> dict:
+        test = result_test(f"L ({check})", "Linear", check, 0, 1, output)
+        test["extra_data"] = {"passed_cases": 0, "total_cases": cases, "not_run_cases": not_run}
+        return test
+
+    data = {name: {"execution_time": 0.5, "tests": [
+        failed("backward", f"**Failed:** {n} of {n} cases failed: Linear.backward raised ValueError: oops\n```text\n"
+                           "layers.py, line 9, in backward: raise ValueError(\"oops\")\n```", n),
+        failed("numeric", '**Not run:** Linear.backward failed (see "L (backward)")', n, n)]}
+        for name, n in (("ann", 3), ("bob", 5))}
+    rows = [{"submission": n, "status": "graded", "score": 0, "max_score": 2} for n in data]
+    page = read(class_report("hw", rows, data))
+    shown = [i for i in page.items if i.get("node") == "Linear" and "check" not in i]
+    assert [i["count"] for i in shown] == ["2"]  # one misconception, both submissions
+    text = summarize("hw", rows, data)
+    assert "| Linear | Linear.backward raised ValueError: oops | 2 |" in text and "Not run" not in text
