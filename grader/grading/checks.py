@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.grading import nodecalls, numeric, randomcheck, statecheck
+from grader.grading import nodecalls, numeric, pairs, randomcheck, statecheck
 from grader.grading.agreement import agreement
-from grader.grading.diagnose import compare, failing_case, fmt, gradients_summary, shared_state_hint
+from grader.grading.diagnose import compare, failing_case, fmt, gradients_summary
 from grader.grading.cases import Case, show_inputs
 from grader.grading.hangs import Hangs
 from grader.grading.outcome import NotCompared, NotRun, Outcome, error_text, not_run
@@ -372,7 +372,7 @@ class NodeTestRun:
         return seed is not None and case.inputs[self.node.random.param].get(seed) is not None
 
     def check_independence(self, case: Case, i: int) -> str | None:
-        """Two instances alive at once must give what one instance alone gives."""
+        """Two instances alive at once must give what one instance alone gives (``pairs``)."""
         pair = case.replies.get("pair")
         if pair is None:
             return "not run"
@@ -381,30 +381,8 @@ class NodeTestRun:
         problem = self._failed(case, "new", "forward", "backward") or self._unrepeatable(case)
         if problem:
             return problem  # one instance alone fails: nothing to compare two instances with
-        other = self.cases[(i + 1) % len(self.cases)]
-        alone = [(case.replies["forward"], case.replies["backward"]),
-                 (other.replies["forward"], other.replies["backward"])]
-        together = [(pair[2], pair[4]), (pair[3], pair[5])]
-        tol = self.test.settings.tolerance
-        for (fwd1, bwd1), (fwd2, bwd2) in zip(alone, together):
-            if "ok" not in fwd1 or "ok" not in bwd1:
-                continue  # the other case fails alone; its own checks say why
-            for reply in (pair[0], pair[1], fwd2, bwd2):
-                if "error" in reply:
-                    said = self._error(case, reply["error"])
-                    alive, keep = shared_state_hint(self.node.convention.kind, self.node.convention.call("forward"),
-                                                    self.node.name)
-                    return said if isinstance(said, NotRun) else f"with {alive}, {said}; one alone works: {keep}"
-            outs = zip(*(o if isinstance(o, list) else [o] for o in (fwd1["ok"]["out"], fwd2["ok"]["out"])))
-            same = all(_close(a, b, tol) for a, b in outs) and all(
-                (a is None and b is None) or (a is not None and b is not None and _close(a, b, tol))
-                for a, b in zip(bwd1["ok"]["grads"], bwd2["ok"]["grads"]))
-            if not same:
-                alive, keep = shared_state_hint(self.node.convention.kind, self.node.convention.call("forward"),
-                                                self.node.name)
-                mask = " (and backward must use the mask its own forward drew)" if case.random else ""
-                return f"with {alive} (both forwards, then both backwards), a backward used the other forward's values: {keep}{mask}"
-        return None
+        return pairs.judge(self.node, case, self.cases[(i + 1) % len(self.cases)], self.test.settings.tolerance,
+                           lambda error: self._error(case, error))
 
     def check_range(self, case: Case) -> str | None:
         problem = self._failed(case, "new", "forward", "backward")
@@ -415,7 +393,3 @@ class NodeTestRun:
                            self.test.settings.tolerance, case.replies["forward"]["ok"]["out"],
                            self._grads(case.replies["backward"]), expected.output if expected else None,
                            expected.grads if expected else {})
-
-
-def _close(a: np.ndarray, b: np.ndarray, tol) -> bool:
-    return np.shape(a) == np.shape(b) and bool(np.allclose(a, b, rtol=tol.rtol, atol=tol.atol, equal_nan=True))

@@ -30,7 +30,7 @@ from grader.sandbox import cgroup
 from grader.sandbox.accounts import worker_account
 from grader.sandbox.capture import Capture
 from grader.sandbox.channel import DEATH, Channel, Outgoing, Pending, WorkerFailure
-from grader.sandbox.launcher import Launched, launch
+from grader.sandbox.launcher import Launched, collect_orphans, launch
 from grader.sandbox.limits import DEFAULT_LIMITS
 from grader.sandbox.processes import TIMEOUT_EXIT, become_subreaper, processes, sweep
 from grader.sandbox.protocol import ProtocolError, encode, receive
@@ -221,6 +221,7 @@ class Sandbox:
             pass
         if self.account is not None or self.subreaper:
             sweep(self.account[0] if self.account else None)
+        collect_orphans()
         self.channel.close()
         self._reader.join(timeout=2)
         self.proc = None

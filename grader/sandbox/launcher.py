@@ -26,7 +26,7 @@ import tempfile
 import threading
 import time
 
-from grader.sandbox.processes import become_subreaper
+from grader.sandbox.processes import become_subreaper, zombie_children
 
 ENV = {"PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
        "MKL_NUM_THREADS": "1", "LANG": "C.UTF-8"}
@@ -43,6 +43,7 @@ class Launched:
                  popen: subprocess.Popen | None = None):
         self.pid, self.returncode, self.popen = pid, None, popen
         self.to_worker, self.from_worker, self.output = to_worker, from_worker, output
+        _running.add(pid)
 
     def poll(self) -> int | None:
         if self.popen is not None:
@@ -50,11 +51,12 @@ class Launched:
         elif self.returncode is None:
             try:
                 pid, status = os.waitpid(self.pid, os.WNOHANG)
+                if pid:
+                    self.returncode = os.waitstatus_to_exitcode(status)
             except ChildProcessError:  # collected elsewhere (a sweep reaps every orphan)
                 self.returncode = -signal.SIGKILL
-                return self.returncode
-            if pid:
-                self.returncode = os.waitstatus_to_exitcode(status)
+        if self.returncode is not None:
+            _running.discard(self.pid)
         return self.returncode
 
     def wait(self, timeout: float | None = None) -> int:
@@ -72,6 +74,22 @@ class Launched:
             os.kill(self.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+
+
+_running: set[int] = set()  # workers of this process not yet waited for
+
+
+def collect_orphans() -> None:
+    """Collect the exited processes that were reparented to this process (the subreaper) and
+    are no worker of its own: a worker's first process inside its namespace, which outlives
+    the worker by a moment when both are killed. Left uncollected they would count against
+    the worker user's process limit."""
+    for pid in zombie_children():
+        if pid not in _running:
+            try:
+                os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                pass
 
 
 class Zygote:

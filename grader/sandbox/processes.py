@@ -45,6 +45,21 @@ def processes() -> list[tuple[int, int, int, int]]:
     return found
 
 
+def zombie_children() -> list[int]:
+    """Our children that have exited and wait to be collected."""
+    me, found = os.getpid(), []
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as f:
+                    fields = f.read().rsplit(b")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if fields[0] == b"Z" and int(fields[1]) == me:
+                found.append(int(entry))
+    return found
+
+
 def kill_all(pids: list[int]) -> None:
     for pid in pids:
         try:

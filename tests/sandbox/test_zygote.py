@@ -145,3 +145,15 @@ def test_threads_starting_workers_at_once_each_get_their_own(tmp_path):
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         assert list(pool.map(own, range(12))) == [f"I am {i}" for i in range(12)]
+
+
+def test_gradings_leave_no_exited_process_behind(tmp_path):
+    """A worker's first process in its namespace is reparented to the grader when both are
+    killed; the grader collects it, so a long-lived process (a batch slot, a notebook) does
+    not pile them up against the worker user's process limit."""
+    from grader.grading.grade import grade_submission
+    from grader.sandbox.processes import zombie_children
+
+    for seed in range(4):
+        grade_submission(ROOT / "assignments" / "scalar-graphs", ROOT / "solutions" / "scalar-graphs", seed=seed)
+    assert len(zombie_children()) <= 1  # the last one's, at most, until the next worker ends
