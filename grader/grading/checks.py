@@ -53,6 +53,7 @@ class NodeTestRun:
         self.upstream = "dout" if node.convention.kind in ("functions", "static") else "grad_output"
         self.judging = ""  # the check being judged
         self.hangs = Hangs(10.0)  # calls that ran past the time limit (NodeTests gives the session's)
+        self.errors_shown: dict[str, str] = {}  # errors said in full, and where (NodeTests gives the session's)
 
     @property
     def checks(self) -> list[str]:
@@ -213,6 +214,7 @@ class NodeTestRun:
             said = self._error(case, reply["error"])
             if not isinstance(said, NotRun):
                 case.shown[key] = self.title(self.judging)
+                self.errors_shown.setdefault(said, case.shown[key])
             return said
         return None
 

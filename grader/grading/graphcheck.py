@@ -29,9 +29,13 @@ def _call(node: GraphNode) -> str:
     return f"{node.name} = {node.type}({args}{extra})"
 
 
-def _said(error: dict, note: str) -> str:
-    """An error reply in full, with ``note`` on its first line, before the traceback's."""
-    first, *frames = error_text(error).split("\n")
+def _said(error: dict, note: str, shown: Mapping[str, str] | None = None) -> str:
+    """An error reply in full, with ``note`` on its first line, before the traceback's; one
+    already said in full by a node test (``shown``: text -> that test) in one line, pointing there."""
+    text = error_text(error)
+    first, *frames = text.split("\n")
+    if shown and text in shown and frames:
+        return f'{first}{note}; its traceback is under "{shown[text]}"'
     return "\n".join([first + note, *frames])
 
 
@@ -41,14 +45,16 @@ def _at(node: GraphNode, values: Mapping[str, np.ndarray]) -> str:
 
 
 def judge_grader_driver(graph: GraphTest, types: Mapping[str, NodeType], inputs: Mapping[str, np.ndarray],
-                        reply: dict, tol: Tolerance, details: dict | None = None) -> str | None:
+                        reply: dict, tol: Tolerance, details: dict | None = None,
+                        shown: Mapping[str, str] | None = None) -> str | None:
     """None if the graph's output and every gradient are right; else the first wrong node
-    (and, in ``details``, its failing comparison as data for a report's table)."""
+    (and, in ``details``, its failing comparison as data for a report's table; an error a
+    node test said in full, ``shown``, in one line)."""
     if "error" in reply:
         error = reply["error"]
         node = next((n for n in graph.nodes if n.name == error.get("node")), None)
         where = f" (node {_call(node)})" if node is not None else ""
-        return _said(error, where)
+        return _said(error, where, shown)
     run = reply["ok"]
     values, returned, upstream = run["values"], run["returned"], run["upstream"]
     expected = graph_result(graph, types, inputs)

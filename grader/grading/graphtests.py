@@ -96,7 +96,7 @@ class GraphTests:
                                                  case.outcome(), graph.settings.tolerance, details)
                 else:
                     problem = judge_grader_driver(concrete, self.session.assignment.nodes, inputs, case.outcome(),
-                                                  graph.settings.tolerance, details)
+                                                  graph.settings.tolerance, details, self.session.shown)
         except WorkerFailure as e:
             outcome.record(label, failure_text(e, f"graph {graph.id}"))
             self.blocked_by = self._after(label, e.kind == "timeout")

@@ -63,7 +63,7 @@ class NodeTests:
         rng = np.random.default_rng(case_seed(self.session.seed, test.title, test.settings.visibility))
         kind = JvpTestRun if node.convention.forward_mode else NodeTestRun
         run = kind(node, test, make_cases(node, test, rng), rng)
-        run.hangs = self.session.hangs
+        run.hangs, run.errors_shown = self.session.hangs, self.session.shown
         if not run.probe_program():
             run.prepare([])
         return run

@@ -43,6 +43,7 @@ class Session:
         self.timings = {"worker_start": 0.0, "student_calls": 0.0, "worker_calls": 0, "calls": 0}
         self.agreement: dict[str, list[float]] = {}  # per node: how closely passing gradients matched
         self.hangs = Hangs(float(sandbox.limits["call_seconds"]))  # calls that ran past the time limit
+        self.shown: dict[str, str] = {}  # an error said in full -> the test that says it (the others point there)
 
     def load(self, meanwhile=None) -> None:
         """Start the worker and import the student files; ``meanwhile`` is the grader's own
