@@ -14,6 +14,8 @@ count them (unless they give NaN or inf). So is a node whose reference a public 
 
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 
 from grader.grading import nodecalls, numeric, pairs, randomcheck, statecheck
@@ -89,7 +91,8 @@ class NodeTestRun:
         a reference, what the case's example says (its gradients are for an all-ones upstream
         gradient, so that is the one backward gets)."""
         for i, case in enumerate(self.cases):
-            shape = self._shape(case, probe, i)
+            plain = node_result(self.node, self.test.attributes, case.inputs) if self.node.reference is not None else None
+            shape = self._shape(case, probe, i, plain)
             if shape is None:
                 continue
             if self.node.reference is None:
@@ -103,17 +106,17 @@ class NodeTestRun:
             if case.random:
                 continue  # the reference needs the mask the student's forward draws: see _settle
             case.expected = node_result(self.node, self.test.attributes, case.inputs, case.grad_output)
-            case.ignores_upstream = node_result(self.node, self.test.attributes, case.inputs)
+            case.ignores_upstream = plain  # the reference for an all-ones upstream gradient
             for k, name in enumerate(self.node.outputs):  # a backward that leaves out one output's upstream
                 upstream = [np.zeros_like(g) if j == k else g for j, g in enumerate(case.grad_output)]
                 case.ignores_output[name] = node_result(self.node, self.test.attributes, case.inputs, upstream)
 
-    def _shape(self, case: Case, probe: list[dict], i: int):
+    def _shape(self, case: Case, probe: list[dict], i: int, plain: Result | None = None):
         """The output's shape in case ``i`` (a list of them for several outputs): the
-        reference's, or without one, that of the student's own forward in the probe (None
-        when it failed)."""
+        reference's (``plain``, its result for this case if already computed), or without one,
+        that of the student's own forward in the probe (None when it failed)."""
         if self.node.reference is not None:
-            output = node_result(self.node, self.test.attributes, case.inputs).output
+            output = (plain or node_result(self.node, self.test.attributes, case.inputs)).output
         elif "ok" in probe[2 * i + 1]:
             output = probe[2 * i + 1]["ok"]["out"]
         else:
@@ -238,7 +241,7 @@ class NodeTestRun:
         return case.branches.of(of, phase)
 
     def _compare(self, got, want, what: str, case: Case, alternatives=None,
-                 regions: Regions | None = None) -> str | None:
+                 regions: "Regions | Callable[[], Regions] | None" = None) -> str | None:
         tol = self.test.settings.tolerance
         problem = compare(got, want, what=what, rtol=tol.rtol, atol=tol.atol, inputs=case.arrays,
                           factors=case.dims, alternatives=alternatives or {}, attributes=self.test.attributes,
@@ -261,7 +264,7 @@ class NodeTestRun:
                             if (p := self._compare(got, want, f"the output {name}", case))), None)
         else:
             problem = self._compare(out, case.expected.output, "the output", case,
-                                    regions=self._regions(case, None, "forward"))
+                                    regions=lambda: self._regions(case, None, "forward"))
             problem = problem and self._replays(case).output(problem, out, case.expected.output)
         return f"{problem} (inputs {show_inputs(case)})" if problem else None
 
@@ -307,7 +310,7 @@ class NodeTestRun:
             for name, result in case.ignores_output.items():
                 alternatives[f"it leaves out d{name}, the upstream gradient of {name}"] = result.grads[inp.name]
             problem = self._compare(g, expected.grads[inp.name], what, case, alternatives,
-                                    self._regions(case, inp.name, "backward"))
+                                    lambda: self._regions(case, inp.name, "backward"))
             problem = problem and self._replays(case).gradient(problem, inp.name, g, expected.grads[inp.name])
             (wrong if problem else right).append(problem or what)
         return gradients_summary(wrong, right) if wrong else None

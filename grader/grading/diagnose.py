@@ -13,7 +13,7 @@ should be 0, and otherwise where and by how much it is off.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, Callable, Mapping
 
 import numpy as np
 
@@ -48,14 +48,15 @@ def allclose(got: np.ndarray, want: np.ndarray, rtol: float, atol: float) -> boo
 def compare(got: np.ndarray, want: np.ndarray, *, what: str, rtol: float, atol: float,
             inputs: Mapping[str, np.ndarray] = {}, factors: Mapping[str, float] = {},
             alternatives: Mapping[str, np.ndarray] = {}, attributes: Mapping[str, object] = {},
-            regions: Regions | None = None) -> str | None:
+            regions: "Regions | Callable[[], Regions] | None" = None) -> str | None:
     """None if ``got`` matches ``want``; else a one-line diagnosis naming ``what``.
 
     ``inputs`` are the case's inputs (for "wrong only at tied entries", "N over the mask's
     count"), ``factors`` the case's dims by name (for "N times too large"),
     ``attributes`` the node's (for "the factor p is missing"), ``alternatives`` known wrong
     answers by the mistake they reveal, ``regions`` the reference's branches as they concern
-    ``got`` (for "wrong only where x <= y"; without them nothing is said about regions).
+    ``got`` (for "wrong only where x <= y"; without them nothing is said about regions), or
+    a function that finds them, called only when ``got`` is wrong.
     """
     got, want = np.asarray(got), np.asarray(want)
     if got.shape != want.shape:
@@ -70,6 +71,8 @@ def compare(got: np.ndarray, want: np.ndarray, *, what: str, rtol: float, atol: 
         return f"{what} contains {kind}{where}; expected {fmt(want[bad][0]) if got.ndim else fmt(want)}"
     if allclose(got, want, rtol, atol):
         return None
+    if callable(regions):
+        regions = regions()
     tied = {k: v for k, v in inputs.items() if regions is not None and k in regions.tied}
     return (_alternative(got, want, what, rtol, atol, alternatives)
             or _factor(got, want, what, rtol, atol, factors, inputs, attributes)

@@ -144,6 +144,8 @@ def _repeated(again: np.ndarray, base: np.ndarray) -> str | None:
     finite = np.abs(base[np.isfinite(base)])
     atol = SAME_RTOL * (1.0 + (float(finite.max()) if finite.size else 0.0))
     for out in again:
+        if np.shape(out) == base.shape and bool((out == base).all()):
+            continue  # the same to the bit, as a forward of its inputs alone gives: no need for isclose
         with np.errstate(invalid="ignore", over="ignore"):
             same = np.isclose(out, base, rtol=SAME_RTOL, atol=atol, equal_nan=True) | (out == base)
         if not same.all():

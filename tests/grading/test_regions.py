@@ -158,3 +158,18 @@ def test_comparisons_in_an_expression_are_branches_and_unnamed_operands_are_not(
     got = np.where(X * y > 0, y, 1.0)
     assert diagnosis(product, {"x": X, "y": y}, "x", got, dout=dout, attributes={}).startswith(
         "dx is wrong only where x * y <= 0 (Mul's branch)")
+
+
+def test_branches_are_found_only_for_a_wrong_answer():
+    """Finding the reference's branches evaluates it again: a right answer must not pay for it."""
+    import numpy as np
+
+    from grader.grading.diagnose import compare
+
+    def never():
+        raise AssertionError("regions were looked for although the answer is right")
+
+    assert compare(np.ones(3), np.ones(3), what="dx", rtol=1e-6, atol=1e-8, regions=never) is None
+    asked = []
+    compare(np.zeros(3), np.ones(3), what="dx", rtol=1e-6, atol=1e-8, regions=lambda: asked.append(1))
+    assert asked == [1]
