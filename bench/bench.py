@@ -119,14 +119,11 @@ def batch(count: int, jobs: int, tmp: Path) -> dict:
 
 def slot_memory(batch_pid: int) -> dict[int, float]:
     """MB (PSS) held by each pool process of a batch, with everything under it."""
+    from grader.sandbox.processes import processes
+
     children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat", "rb") as f:
-                    children.setdefault(int(f.read().rsplit(b")", 1)[1].split()[1]), []).append(int(entry))
-            except (OSError, IndexError):
-                pass
+    for pid, parent, _, _ in processes():
+        children.setdefault(parent, []).append(pid)
     slots = {}
     for pool in children.get(batch_pid, []):
         if b"grader.sandbox.zygote" in _read(f"/proc/{pool}/cmdline"):

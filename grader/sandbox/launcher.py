@@ -121,28 +121,24 @@ class Zygote:
 
     def fork(self, config: dict, worker_args: list[str], timeout: float = 60.0) -> Launched:
         """A worker confined by ``config`` (see ``confine``), serving on fresh pipes."""
-        fds: list[int] = []
+        pipes = Pipes()
         try:
-            to_worker_r, to_worker = _pipe(fds)
-            from_worker, from_worker_w = _pipe(fds)
-            output, out_w = _pipe(fds)
             command = ["-m", "grader.sandbox.worker", *worker_args]  # the zygote adds the two pipes
             message = json.dumps({"config": config, "command": command,
                                   "env": {**ENV, "HOME": config["cwd"]}}).encode()
             self.socket.settimeout(timeout)
-            socket.send_fds(self.socket, [message], [to_worker_r, from_worker_w, out_w])
+            socket.send_fds(self.socket, [message], list(pipes.worker))
             reply = self.socket.recv(MESSAGE_BYTES)
-            pid = json.loads(reply)["pid"] if reply else None
+            pid = int(json.loads(reply)["pid"]) if reply else None
+            if pid is None:
+                raise OSError("it ended")
         except (OSError, ValueError, KeyError, TypeError) as e:
-            for fd in fds:
-                os.close(fd)
+            pipes.close()
             self.printed.seek(0)
             said = self.printed.read()[-2000:].decode("utf-8", "replace").strip()
             self.close()
-            raise OSError(f"the zygote did not fork a worker ({said or e or 'it ended'})") from None
-        for fd in (to_worker_r, from_worker_w, out_w):
-            os.close(fd)
-        return Launched(int(pid), to_worker, from_worker, output)
+            raise OSError(f"the zygote did not fork a worker ({said or e})") from None
+        return pipes.launched(pid)
 
     def close(self) -> None:
         self.socket.close()
@@ -161,13 +157,11 @@ _lock = threading.Lock()  # one request at a time on the socket: threads grade i
 def prestart() -> None:
     """Spawn this process's zygote now, if it has none, so it loads while the grader works.
     One that cannot be spawned here is tried again, and explained, by ``launch``."""
-    global _zygote
     with _lock:
-        if _zygote is None or not _zygote.alive():
-            try:
-                _zygote = Zygote()
-            except OSError:
-                _zygote = None
+        try:
+            _live_zygote()
+        except OSError:
+            pass  # launch tries again
 
 
 def launch(config: dict, worker_args: list[str]) -> Launched:
@@ -177,33 +171,39 @@ def launch(config: dict, worker_args: list[str]) -> Launched:
     global _zygote
     with _lock:
         try:
-            if _zygote is None or not _zygote.alive():
-                _zygote = Zygote()
-            return _zygote.fork(config, worker_args)
+            return _live_zygote().fork(config, worker_args)
         except OSError:
+            if _zygote is not None:
+                _zygote.close()
             _zygote = None
     return spawn(config, worker_args)
 
 
+def _live_zygote() -> Zygote:
+    """This process's zygote, spawned now if it has none or it died (the caller holds the lock)."""
+    global _zygote
+    if _zygote is None or not _zygote.alive():
+        if _zygote is not None:
+            _zygote.close()  # it died: its socket and output file go with it
+        _zygote = None
+        _zygote = Zygote()
+    return _zygote
+
+
 def spawn(config: dict, worker_args: list[str]) -> Launched:
     """A worker started the slow way: a new interpreter running the launcher (``confine``)."""
-    fds: list[int] = []
+    pipes = Pipes()
+    to_worker_r, from_worker_w, out_w = pipes.worker
     try:
-        to_worker_r, to_worker = _pipe(fds)
-        from_worker, from_worker_w = _pipe(fds)
-        output, out_w = _pipe(fds)
         command = ["-m", "grader.sandbox.worker", str(to_worker_r), str(from_worker_w), *worker_args]
         popen = subprocess.Popen(
             [sys.executable, "-I", "-u", "-B", "-m", "grader.sandbox.confine", json.dumps(config), "--", *command],
             cwd=config["cwd"], stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w,
             pass_fds=(to_worker_r, from_worker_w), start_new_session=True, env={**ENV, "HOME": config["cwd"]})
     except OSError:
-        for fd in fds:
-            os.close(fd)
+        pipes.close()
         raise
-    for fd in (to_worker_r, from_worker_w, out_w):
-        os.close(fd)
-    return Launched(popen.pid, to_worker, from_worker, output, popen)
+    return pipes.launched(popen.pid, popen)
 
 
 def shutdown() -> None:
@@ -228,7 +228,29 @@ def _forget_in_child() -> None:
 os.register_at_fork(after_in_child=_forget_in_child)
 
 
-def _pipe(fds: list[int]) -> tuple[int, int]:
-    r, w = os.pipe()
-    fds += [r, w]
-    return r, w
+class Pipes:
+    """A new worker's three pipes: its ends (``worker``: requests in, replies out, what it
+    prints) and the grader's (``grader``: the other ends, in the same order)."""
+
+    def __init__(self) -> None:
+        made: list[tuple[int, int]] = []
+        try:
+            for _ in range(3):
+                made.append(os.pipe())
+        except OSError:
+            for pair in made:
+                for fd in pair:
+                    os.close(fd)
+            raise
+        (to_r, to_w), (from_r, from_w), (out_r, out_w) = made
+        self.worker, self.grader = (to_r, from_w, out_w), (to_w, from_r, out_r)
+
+    def launched(self, pid: int, popen: subprocess.Popen | None = None) -> Launched:
+        """The worker, started with its ends (which this process closes now)."""
+        for fd in self.worker:
+            os.close(fd)
+        return Launched(pid, *self.grader, popen)
+
+    def close(self) -> None:
+        for fd in (*self.worker, *self.grader):
+            os.close(fd)

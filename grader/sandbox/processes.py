@@ -26,38 +26,36 @@ def become_subreaper() -> bool:
         return False
 
 
+def _stats():
+    """(pid, the fields of /proc/<pid>/stat after the command name) of every process."""
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as f:
+                    yield int(entry), f.read().rsplit(b")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+
+
 def processes() -> list[tuple[int, int, int, int]]:
     """(pid, ppid, session id, uid) of every live process, from /proc (zombies are dead
     already: they only wait for their parent to collect them)."""
     found = []
-    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as f:
-                fields = f.read().rsplit(b")", 1)[1].split()
-            uid = os.stat(f"/proc/{entry}").st_uid
-        except (OSError, IndexError):
-            continue
+    for pid, fields in _stats():
         if fields[0] in (b"Z", b"X"):
             continue
-        found.append((int(entry), int(fields[1]), int(fields[3]), uid))
+        try:
+            uid = os.stat(f"/proc/{pid}").st_uid
+        except OSError:
+            continue
+        found.append((pid, int(fields[1]), int(fields[3]), uid))
     return found
 
 
 def zombie_children() -> list[int]:
     """Our children that have exited and wait to be collected."""
-    me, found = os.getpid(), []
-    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat", "rb") as f:
-                    fields = f.read().rsplit(b")", 1)[1].split()
-            except (OSError, IndexError):
-                continue
-            if fields[0] == b"Z" and int(fields[1]) == me:
-                found.append(int(entry))
-    return found
+    me = os.getpid()
+    return [pid for pid, fields in _stats() if fields[0] == b"Z" and int(fields[1]) == me]
 
 
 def kill_all(pids: list[int]) -> None:
