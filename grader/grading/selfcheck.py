@@ -59,6 +59,7 @@ def _probe(assignment, hide: list[Path]) -> str:
             try:
                 loaded = sandbox.load({})
                 sandbox.isolate()  # a fresh fork per node type works too
+                sandbox.settle()
             except WorkerFailure as e:
                 raise GraderFault(f"self-check failed: the worker broke on empty student files: {e.message or e.kind}") from None
         broken = {name: error for name, error in loaded["files"].items() if error}

@@ -76,6 +76,8 @@ class Sandbox:
         self._next_id = 0
         self.started = time.monotonic()
         self.isolated = False  # a forked child of the worker is serving
+        self._forking: Forking | None = None  # a fork asked for, its reply not read yet
+        self._sent = 0  # requests sent so far
         self.generation = 0  # how many workers have been ended: a request sent before is void
         self.ready: dict | None = None  # the running worker's first message: it started
         self.cell: dict = {}  # what the launcher could enforce, as the last worker reported it
@@ -177,40 +179,66 @@ class Sandbox:
 
     def isolate(self) -> None:
         """Serve the next requests from a fresh fork of the loaded worker (cheap: no new
-        interpreter), ending any earlier fork first; a worker that cannot do it is restarted."""
+        interpreter), ending any earlier fork first. Nothing is waited for here: the end of
+        the old fork and the start of the new one go out at once, and their replies are read
+        before the next reply (``settle``), so the worker forks while the grader plans."""
+        nonce = os.urandom(8).hex() if self.isolated else None  # one the old fork never saw
+        data = encode({"op": "release"}) + encode({"op": "ping", "nonce": nonce}) if nonce else b""
         try:
-            if self.isolated:
-                self._release()
             if self.proc is None:
                 self.start()
-            if self.request({"op": "fork"}).get("forked") is not True:
+            self.channel.write(data + encode({"op": "fork"}), time.monotonic() + 5)
+        except WorkerFailure:
+            self._refork()
+            return
+        self.isolated = True
+        self._forking = Forking(nonce, self._sent)
+
+    def settle(self) -> None:
+        """Read what the last ``isolate`` asked for: skip to the old fork's end, then the new
+        fork's start. A worker that did not fork is restarted and forked, and gets again the
+        requests it was sent since."""
+        forking, self._forking = self._forking, None
+        if forking is None:
+            return
+        if self.ready is None:
+            self._await_ready()
+        deadline = time.monotonic() + 5
+        try:
+            if forking.nonce:
+                self._skip_to(forking.nonce, deadline)
+            reply = receive(lambda n: self.channel.read(n, deadline))
+            if not (isinstance(reply, dict) and reply.get("forked") is True):
                 raise WorkerFailure("protocol", "the worker did not fork")
         except (WorkerFailure, ProtocolError):
-            self.restart()
-            if self.request({"op": "fork"}).get("forked") is not True:
-                self.kill()
-                raise WorkerFailure("protocol", "the worker did not fork") from None
-        self.isolated = True
+            self._refork()
+            for out, pending in forking.sent:
+                self.channel.write(out.data, time.monotonic() + self.limits["call_seconds"] + 2.0)
+                pending.generation = self.generation
 
-    def _release(self) -> None:
-        """End the serving fork (if it is still there) and wait until the loaded worker
-        answers again, skipping whatever the fork left in the channel."""
-        deadline = time.monotonic() + 5
-        nonce = os.urandom(8).hex()  # one the fork never saw
-        self.channel.write(encode({"op": "release"}), deadline)
-        self.channel.write(encode({"op": "ping", "nonce": nonce}), deadline)
+    def _skip_to(self, nonce: str, deadline: float) -> None:
+        """Read past whatever the old fork left in the channel, up to the pong of ``nonce``."""
         for _ in range(1000):
             reply = receive(lambda n: self.channel.read(n, deadline))
             if isinstance(reply, dict) and reply.get("pong") == nonce:
-                self.isolated = False
                 return
         raise WorkerFailure("protocol", "the worker's channel did not settle")
+
+    def _refork(self) -> None:
+        """A new worker, forked at once (waiting for it); if even that fails, it is ended and
+        the next request starts another."""
+        self.restart()
+        if self.request({"op": "fork"}).get("forked") is not True:
+            self.kill()
+            raise WorkerFailure("protocol", "the worker did not fork")
+        self.isolated = True
 
     def kill(self) -> None:
         """End the worker, everything in its session, and everything it left behind."""
         if self.proc is None:
             return
         self.generation += 1
+        self._forking = None
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
@@ -280,7 +308,11 @@ class Sandbox:
         except WorkerFailure:
             self.kill()
             raise
-        return Pending(out.calls, self.generation)
+        self._sent += 1
+        pending = Pending(out.calls, self.generation, self._sent)
+        if self._forking is not None:
+            self._forking.sent.append((out, pending))
+        return pending
 
     def answers(self, pending: "Pending") -> bool:
         """Whether the worker a request went to is still there to reply to it."""
@@ -292,6 +324,10 @@ class Sandbox:
             raise WorkerFailure("crash", "the worker this request went to is gone")
         if self.ready is None:
             self._await_ready()
+        if self._forking is not None and pending.seq > self._forking.after:
+            self.settle()
+            if not self.answers(pending):
+                raise WorkerFailure("crash", "the worker this request went to is gone")
         # the worker times each call itself; this deadline only backs it up (student code
         # may block the timer's signal), so it need not grow with every call of a request
         budget = self.limits["call_seconds"] * min(max(1, pending.calls), 6) + 2.0
@@ -369,6 +405,15 @@ class Sandbox:
 
     def _past_total(self) -> str:
         return f"the submission ran past its total time limit of {self.limits['total_seconds']:g} s"
+
+@dataclass
+class Forking:
+    """A fork asked of the worker whose replies are still to be read (see ``Sandbox.settle``)."""
+
+    nonce: str | None  # the ping that follows the old fork's release, if there was one
+    after: int  # requests sent before it; the ones sent after go to the new fork
+    sent: list = field(default_factory=list)  # (Outgoing, Pending) sent since, to resend on a restart
+
 
 def _remove(folder: Path) -> None:
     """Delete a worker's folder, even parts student code made unreadable."""

@@ -1,14 +1,13 @@
-"""The worker protocol carries data only: arrays as .npy without pickles, and nothing else."""
+"""The worker protocol carries data only: arrays as raw bytes of a plain dtype, never pickles."""
 
 from __future__ import annotations
 
 import os
-import struct
 
 import numpy as np
 import pytest
 
-from grader.sandbox.protocol import MAGIC, ProtocolError, encode, read_message, write_message
+from grader.sandbox.protocol import MAGIC, PREFIX, ProtocolError, encode, read_message, write_message
 
 
 def roundtrip(message):
@@ -38,7 +37,8 @@ def test_non_contiguous_and_nan_values_survive():
 
 
 def frame(header: bytes, *arrays: bytes) -> bytes:
-    return MAGIC + struct.pack(">I", len(header)) + header + b"".join(arrays)
+    blob = b"".join(arrays)
+    return MAGIC + PREFIX.pack(len(header), len(blob)) + header + blob
 
 
 def feed(data: bytes):
@@ -54,7 +54,7 @@ def feed(data: bytes):
 def test_object_and_pickle_dtypes_are_refused():
     payload = b"\x80\x04" + b"x" * 14
     for dtype in ("|O", "O", "V16", "[('a', '<f8')]", "not a dtype"):
-        header = b'{"body": {"$array": 0, "dtype": "%s", "shape": [2]}, "arrays": [%d]}' % (dtype.encode(), len(payload))
+        header = b'{"x": {"$array": 0, "dtype": "%s", "shape": [2]}}' % dtype.encode()
         with pytest.raises(ProtocolError):
             feed(frame(header, payload))
     with pytest.raises(ProtocolError):
@@ -64,12 +64,20 @@ def test_object_and_pickle_dtypes_are_refused():
 @pytest.mark.parametrize("data", [
     b"XXXX\x00\x00\x00\x02{}",
     frame(b"not json"),
-    frame(b'{"body": {"$array": 3}, "arrays": []}'),
-    frame(b'{"body": 1, "arrays": [-5]}'),
-    frame(b'{"body": {"$array": 0, "dtype": "<f8", "shape": [3]}, "arrays": [8]}', b"\x00" * 8),
+    frame(b'{"x": {"$array": 3, "dtype": "<f8", "shape": []}}'),
+    frame(b'{"x": {"$array": -8, "dtype": "<f8", "shape": []}}', b"\x00" * 8),
+    frame(b'{"x": {"$array": true, "dtype": "<f8", "shape": []}}', b"\x00" * 9),
+    frame(b'{"x": {"$array": 0, "dtype": "<f8", "shape": [-1]}}', b"\x00" * 8),
+    frame(b'{"x": {"$array": 0, "dtype": "<f8", "shape": [3]}}', b"\x00" * 8),
+    frame(b'{"x": {"$array": 0, "dtype": "<f8", "shape": 3}}', b"\x00" * 8),
+    frame(b"[" * 20000 + b"]" * 20000),
+    MAGIC + PREFIX.pack(10, 0) + b"{}",
+    MAGIC + PREFIX.pack(2, 1 << 40) + b"{}",
     MAGIC + b"\x00\x00",
     b"",
-], ids=["magic", "json", "missing array", "negative size", "size mismatch", "truncated", "empty"])
+], ids=["magic", "json", "missing array", "negative offset", "offset not a number", "negative shape",
+        "size mismatch", "shape not a list", "too deep", "truncated header", "impossible size", "truncated",
+        "empty"])
 def test_malformed_messages_are_refused(data):
     with pytest.raises(ProtocolError):
         feed(data)
@@ -78,9 +86,29 @@ def test_malformed_messages_are_refused(data):
 def test_complex_arrays_are_refused():
     payload = np.array([1j]).tobytes()
     with pytest.raises(ProtocolError):
-        feed(frame(b'{"body": {"$array": 0, "dtype": "<c16", "shape": [1]}, "arrays": [%d]}' % len(payload), payload))
+        feed(frame(b'{"x": {"$array": 0, "dtype": "<c16", "shape": [1]}}', payload))
 
 
 def test_encode_is_deterministic():
     message = {"a": np.ones(3), "b": [1, 2.5, "x"]}
     assert encode(message) == encode(message)
+
+
+def test_empty_arrays_and_numpy_scalars_survive():
+    back = roundtrip({"e": np.zeros((0, 3)), "i": np.int64(4), "f": np.float32(0.5), "b": np.bool_(True),
+                      "t": (1, 2)})
+    assert back["e"].shape == (0, 3) and back["i"] == 4 and back["f"] == 0.5 and back["b"] is True
+    assert back["t"] == [1, 2]
+
+
+def test_arrays_that_share_bytes_are_copies():
+    blob = np.arange(2.0).tobytes()
+    back = feed(frame(b'{"a": {"$array": 0, "dtype": "<f8", "shape": [2]}, '
+                      b'"b": {"$array": 8, "dtype": "<f8", "shape": []}}', blob))
+    back["a"][1] = 7.0
+    assert back["b"] == 1.0 and back["a"].flags.writeable
+
+
+def test_what_is_not_data_cannot_be_sent():
+    with pytest.raises(TypeError):
+        encode({"f": open})
