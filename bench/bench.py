@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -101,6 +102,7 @@ def batch(count: int, jobs: int, tmp: Path) -> dict:
     and workers at any moment."""
     folder = make_class(count, tmp)
     out = tmp / f"out-{count}-{jobs}"
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "grader", "batch", str(ROOT / "assignments" / "scalar-graphs"),
                              str(folder), "--out", str(out), "--jobs", str(jobs)],
@@ -110,11 +112,13 @@ def batch(count: int, jobs: int, tmp: Path) -> dict:
         slot_mb = max(slot_mb, max(slot_memory(proc.pid).values(), default=0.0))
         time.sleep(0.1)
     seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the command and all it waited for: pool, zygotes, workers
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     assert proc.returncode == 0, f"grade batch failed ({proc.returncode})"
     with open(out / "grades.csv") as f:
         scores = [line.split(",")[2] for line in f.readlines()[1:]]
     assert len(scores) == count and all(score == "117" for score in scores), "not full marks"
-    return {"rate": count / seconds, "seconds": seconds, "slot_mb": slot_mb}
+    return {"rate": count / seconds, "seconds": seconds, "slot_mb": slot_mb, "cpu": cpu / count, "cores": cpu / seconds}
 
 
 def slot_memory(batch_pid: int) -> dict[int, float]:
@@ -278,8 +282,11 @@ def ours(d: int, source: str, tmp: Path) -> tuple[float, bool]:
     sub.mkdir(exist_ok=True)
     (sub / "layers.py").write_text(source)
     results = grade_submission(spec / "assignment.yaml", sub, seed=1)
-    checking = results.extra["timings"]["student_calls"] + results.extra["timings"]["grader"]
-    return checking, results.score < results.max_score
+    LAST_PARTS.update(worker=results.extra["timings"]["student_calls"], grader=results.extra["timings"]["grader"])
+    return LAST_PARTS["worker"] + LAST_PARTS["grader"], results.score < results.max_score
+
+
+LAST_PARTS: dict[str, float] = {}  # the last check's wait for the worker and the grader's own work
 
 
 GRADCHECK = r'''
@@ -368,8 +375,9 @@ def main() -> None:
                   f"On {count} submissions; the rate counts the whole command (its self-check and reports "
                   "included). Memory: the most one pool process held with its zygote and workers at any moment "
                   "(PSS: pages shared with the zygote count once).", "",
-                  "| jobs | submissions / s | memory per slot (MB) |", "|---|---|---|"]
-        lines += [f"| {j} | {r['rate']:.2f} | {r['slot_mb']:.0f} |" for j, r in scaling.items()]
+                  "| jobs | submissions / s | memory per slot (MB) | CPU seconds per submission | cores busy |",
+                  "|---|---|---|---|---|"]
+        lines += [f"| {j} | {r['rate']:.2f} | {r['slot_mb']:.0f} | {r['cpu']:.3f} | {r['cores']:.2f} |" for j, r in scaling.items()]
         ratio = scaling[2]["rate"] / scaling[1]["rate"]
         lines += ["", f"Scaling from 1 to 2 jobs: **{ratio:.2f}×**", "",
                   "Time against class size (2 jobs):", "", "| submissions | seconds | submissions / s |", "|---|---|---|"]
@@ -402,9 +410,12 @@ def main() -> None:
                   "backward against the reference and backward against finite differences.", "",
                   "| D | ours | gradcheck fast_mode | gradcheck default |", "|---|---|---|---|"]
         ours(8, LINEAR, tmp)  # warm up: imports and schema compilation happen once per process
-        cost, faster = {}, True
+        cost, parts, faster = {}, {}, True
         for d in sizes:
-            cost[d] = statistics.median(ours(d, LINEAR, tmp)[0] for _ in range(3))
+            timed = []
+            for _ in range(3):
+                timed.append((ours(d, LINEAR, tmp)[0], dict(LAST_PARTS)))
+            cost[d], parts[d] = sorted(timed, key=lambda t: t[0])[1]
             row = [f"{d}", f"{cost[d]:.3f}"]
             for fast in (True, False):
                 if have_torch:
@@ -434,22 +445,77 @@ def main() -> None:
                 sensitive &= caught == (name != "correct")
                 lines.append("| " + " | ".join(row) + " |")
             lines.append("")
-        lines += ["## Goals", "", "| goal | measured | met |", "|---|---|---|"]
-        lines += [f"| `grade run` {a} ≤ {GOAL[a]}× the floor | {r:.1f}× | {_yes(r <= GOAL[a])} |" for a, r in ratios.items()]
-        lines += [f"| check cost at D = {sizes[-1]} < 2× D = {sizes[0]} | {growth:.2f}× | {_yes(growth < 2)} |",
-                  f"| conv 64×64×16 checks in < 1 s | {conv['check']:.2f} s | {_yes(conv['check'] < 1)} |",
-                  f"| time linear in the number of tests (cost per added test within 1.5×) | {linear:.2f}× | {_yes(linear <= 1.5)} |",
-                  f"| at least as sensitive as gradcheck | see the tables above | {_yes(sensitive)} |",
+        lines += ["## Goals", "", "Where a goal is not met: by how much, why (from the measurements above), and the next step.", "",
+                  "| goal | measured | met | why not, and the next step |", "|---|---|---|---|"]
+        lines += [f"| `grade run` {a} ≤ {GOAL[a]}× the floor | {r:.1f}× | {_yes(r <= GOAL[a])} | "
+                  f"{'' if r <= GOAL[a] else run_why(table[a], base, GOAL[a])} |" for a, r in ratios.items()]
+        one, two = scaling[1], scaling[2]
+        lines += [f"| check cost at D = {sizes[-1]} < 2× D = {sizes[0]} | {growth:.2f}× | {_yes(growth < 2)} | "
+                  f"{'' if growth < 2 else linear_why(cost, parts, sizes[0], sizes[-1])} |",
+                  f"| conv 64×64×16 checks in < 1 s | {conv['check']:.2f} s | {_yes(conv['check'] < 1)} | |",
+                  f"| time linear in the number of tests (cost per added test within 1.5×) | {linear:.2f}× | {_yes(linear <= 1.5)} | |",
+                  f"| at least as sensitive as gradcheck | see the tables above | {_yes(sensitive)} | |",
                   f"| faster than gradcheck's default at every size | see the table above | "
-                  f"{_yes(faster) if have_torch else 'no torch'} |",
-                  f"| batch: 2 jobs ≥ 1.8× 1 job | {ratio:.2f}× | {_yes(ratio >= 1.8)} |",
+                  f"{_yes(faster) if have_torch else 'no torch'} | |",
+                  f"| batch: 2 jobs ≥ 1.8× 1 job | {ratio:.2f}× | {_yes(ratio >= 1.8)} | "
+                  f"{'' if ratio >= 1.8 else scaling_why(one, two, ratio)} |",
                   f"| batch of {big} at ≥ 8 submissions / s (2 jobs) | {curve_class[big]['rate']:.2f} | "
-                  f"{_yes(curve_class[big]['rate'] >= 8)} |",
+                  f"{_yes(curve_class[big]['rate'] >= 8)} | "
+                  f"{'' if curve_class[big]['rate'] >= 8 else rate_why(curve_class[big], 8)} |",
                   f"| memory per slot reported (and bounded: one grader, one zygote, one worker) | "
-                  f"{max(r['slot_mb'] for r in scaling.values()):.0f} MB | yes |"]
+                  f"{max(r['slot_mb'] for r in scaling.values()):.0f} MB | yes | |"]
     text = "\n".join(lines) + "\n"
     Path(args.out).write_text(text)
     print(text)
+
+
+def run_why(part: dict, base: float, goal: float) -> str:
+    """Why `grade run` is over its goal: what would have to go, and which part is largest."""
+    over = part["wall"] - goal * base
+    start = part["startup"] / base
+    text = (f"{over:.2f} s too slow. Start-up alone (interpreter, numpy, the grader's modules, writing the "
+            f"results) is {start:.1f}× the floor, leaving {goal - start:.1f}× for grading, which takes "
+            f"{(part['wall'] - part['startup']) / base:.1f}×: ")
+    if part["student_calls"] >= part["grader"]:
+        return text + (f"mostly waiting for the worker ({part['student_calls']:.2f} s for {part['calls']:.0f} student "
+                       "calls and a fork per node type; the grader's own work, {:.2f} s, overlaps it). Next: fewer "
+                       "student calls for the same evidence (numeric checks that reuse the forward of the backward "
+                       "check), and the next node's fork made while the last one is judged.").format(part["grader"])
+    return text + (f"mostly the grader's own work ({part['grader']:.2f} s: the spec, drawing cases, the reference, "
+                   "judging). Next: the spec and the visible tests' plans kept after the first run (their cases "
+                   "depend only on the spec), so a run draws and computes only the hidden tests.")
+
+
+def linear_why(cost: dict, parts: dict, small: int, large: int) -> str:
+    """Why the check at the largest D costs more than twice the smallest: which side grew."""
+    grew_worker = parts[large]["worker"] - parts[small]["worker"]
+    grew_grader = parts[large]["grader"] - parts[small]["grader"]
+    from grader.grading.numeric import DIRECTIONS
+    return (f"{cost[large] - 2 * cost[small]:.3f} s over. From D = {small} to {large} the wait for the worker grows by "
+            f"{grew_worker:.3f} s and the grader's own work by {grew_grader:.3f} s: at D = {large} the numeric check makes "
+            f"{2 * DIRECTIONS} forwards per input, each on fresh copies of all inputs (W alone is "
+            f"{large * large * 8 / 2**20:.0f} MB), and both sides draw {DIRECTIONS} random directions per input, "
+            f"{DIRECTIONS} × {large}×{large} numbers for W. Next: copy "
+            "only the input a forward perturbs, and cheaper directions that stay continuous (a ±1 direction would "
+            "miss a swapped pair of entries half the time).")
+
+
+def scaling_why(one: dict, two: dict, ratio: float) -> str:
+    """Why 2 jobs are not 1.8x one job: one job already keeps more than one core busy."""
+    cores = os.cpu_count() or 1
+    return (f"{1.8 - ratio:.2f}× short. One job already keeps {one['cores']:.2f} cores busy (the grader judges one "
+            f"test while its worker runs the next), so {cores} cores allow at most {cores / one['cores']:.2f}× "
+            f"(2 jobs keep {two['cores']:.2f} busy). Next: less CPU per submission (below), which raises both.")
+
+
+def rate_why(run: dict, goal: float) -> str:
+    """Why a batch is slower than the goal: the CPU each submission costs."""
+    cores = os.cpu_count() or 1
+    return (f"{goal - run['rate']:.2f} submissions / s short. Each submission costs {run['cpu']:.3f} CPU seconds "
+            f"(grader, zygote fork, worker), so {cores} cores allow at most {cores / run['cpu']:.1f} / s; "
+            f"{goal} / s needs at most {cores / goal:.3f}. Next: the visible tests' plans and reference values "
+            "computed once per batch (they are the same for every submission) and numeric checks that reuse "
+            "forwards.")
 
 
 def _yes(ok: bool) -> str:

@@ -13,7 +13,6 @@ calling the engine (an index becomes the ``getitem`` op).
 from __future__ import annotations
 
 import ast
-import difflib
 import operator
 from dataclasses import dataclass, field
 from typing import Any, Callable, Collection, Mapping
@@ -141,8 +140,14 @@ def _number(node: ast.expr, message: str, allow_bool: bool = False) -> float:
     raise ExprError(message, node.col_offset)
 
 
+def _closest(name: str, names: Collection[str]) -> list[str]:
+    """The known name most like a misspelt one (difflib is imported only for a misspelling)."""
+    from difflib import get_close_matches
+    return get_close_matches(name, sorted(names), n=1)
+
+
 def _unknown_name(name: str, names: Collection[str]) -> str:
-    close = difflib.get_close_matches(name, sorted(names), n=1)
+    close = _closest(name, names)
     known = f"did you mean {close[0]!r}?" if close else \
         (f"known names: {', '.join(sorted(names))}" if names else "no names are defined here")
     return f"unknown name {name!r}; {known}"
@@ -220,7 +225,7 @@ class _Checker(ast.NodeVisitor):
             raise ExprError(f"the node type {name} must stand alone: give {name}(...) its own "
                             "name in the graph and use that name here", node.col_offset)
         if name not in OPS:
-            close = difflib.get_close_matches(name, sorted(OPS) + sorted(self.node_types), n=1)
+            close = _closest(name, [*OPS, *self.node_types])
             hint = f"did you mean {close[0]!r}?" if close else f"known ops: {', '.join(sorted(OPS))}"
             what = "node type or op" if self.node_types else "op"
             raise ExprError(f"unknown {what} {name!r}; {hint}", node.col_offset)
