@@ -480,7 +480,8 @@ def run_why(part: dict, base: float, goal: float) -> str:
         return text + (f"mostly waiting for the worker ({part['student_calls']:.2f} s for {part['calls']:.0f} student "
                        "calls and a fork per node type; the grader's own work, {:.2f} s, overlaps it). Next: fewer "
                        "student calls for the same evidence (numeric checks that reuse the forward of the backward "
-                       "check), and the next node's fork made while the last one is judged.").format(part["grader"])
+                       "check) and less of the worker's own work per call (every input copied, a timer set and "
+                       "cleared).").format(part["grader"])
     return text + (f"mostly the grader's own work ({part['grader']:.2f} s: the spec, drawing cases, the reference, "
                    "judging). Next: the spec and the visible tests' plans kept after the first run (their cases "
                    "depend only on the spec), so a run draws and computes only the hidden tests.")
@@ -512,8 +513,9 @@ def rate_why(run: dict, goal: float) -> str:
     """Why a batch is slower than the goal: the CPU each submission costs."""
     cores = os.cpu_count() or 1
     return (f"{goal - run['rate']:.2f} submissions / s short. Each submission costs {run['cpu']:.3f} CPU seconds "
-            f"(grader, zygote fork, worker), so {cores} cores allow at most {cores / run['cpu']:.1f} / s; "
-            f"{goal} / s needs at most {cores / goal:.3f}. Next: the visible tests' plans and reference values "
+            f"(grader, zygote fork, worker), so {cores} busy cores would allow {cores / run['cpu']:.1f} / s, but the "
+            f"jobs keep {run['cores']:.2f} busy; {goal} / s "
+            f"needs at most {run['cores'] / goal:.3f} CPU seconds at that. Next: the visible tests' plans and reference values "
             "computed once per batch (they are the same for every submission) and numeric checks that reuse "
             "forwards.")
 
