@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import pwd
-import shutil
 import signal
 import subprocess
 import sys
@@ -34,6 +33,7 @@ from grader.sandbox.launcher import Launched, collect_orphans, launch
 from grader.sandbox.limits import DEFAULT_LIMITS
 from grader.sandbox.processes import TIMEOUT_EXIT, become_subreaper, processes, sweep
 from grader.sandbox.protocol import ProtocolError, encode, receive
+from grader.sandbox.workfolder import fresh_copy, remove
 
 START_SECONDS = 60.0  # for a worker to start and say it is ready, before any student code runs
 
@@ -94,26 +94,13 @@ class Sandbox:
 
     # -- life cycle ----------------------------------------------------------------------------------
 
-    def _fresh_folder(self) -> None:
-        """A new folder with a new copy of the submission for every worker: whatever a worker
-        did to its folder (rewrote a file, set an attribute) cannot reach the next one."""
-        if self.folder is not None:
-            _remove(self.folder)
-        self.folder = Path(tempfile.mkdtemp(prefix="grader-work-"))
-        for name, source in self.files.items():
-            (self.folder / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, self.folder / name)
-        if self.account is not None:
-            uid, gid, _ = self.account
-            for path in [self.folder, *self.folder.rglob("*")]:
-                os.chown(path, uid, gid)
-            os.chmod(self.folder, 0o700)
-
     def start(self) -> None:
         """A worker in its cell, forked from this process's zygote (``launcher``), with a
         fresh copy of the submission."""
         try:
-            self._fresh_folder()
+            if self.folder is not None:
+                remove(self.folder)
+            self.folder = fresh_copy(self.files, self.account[:2] if self.account else None)
         except OSError as e:
             raise GraderFault(f"cannot make the worker's folder in {tempfile.gettempdir()}: "
                               f"{e.strerror or e}") from None
@@ -257,7 +244,7 @@ class Sandbox:
     def close(self) -> None:
         self.kill()
         if self.folder is not None:
-            _remove(self.folder)
+            remove(self.folder)
         if self.account is not None:
             self.account[2].close()  # releases the user for the next grading
 
@@ -413,18 +400,6 @@ class Forking:
     nonce: str | None  # the ping that follows the old fork's release, if there was one
     after: int  # requests sent before it; the ones sent after go to the new fork
     sent: list = field(default_factory=list)  # (Outgoing, Pending) sent since, to resend on a restart
-
-
-def _remove(folder: Path) -> None:
-    """Delete a worker's folder, even parts student code made unreadable."""
-    def unlock(function, path, _):
-        try:
-            os.chmod(os.path.dirname(path), 0o700)
-            os.chmod(path, 0o700)
-            function(path)
-        except OSError:
-            pass
-    shutil.rmtree(folder, onerror=unlock)
 
 
 def _own_process_count() -> int:
