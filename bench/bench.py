@@ -491,10 +491,11 @@ def linear_why(cost: dict, parts: dict, small: int, large: int) -> str:
     """Why the check at the largest D costs more than twice the smallest: which side grew."""
     grew_worker = parts[large]["worker"] - parts[small]["worker"]
     grew_grader = parts[large]["grader"] - parts[small]["grader"]
-    from grader.grading.numeric import DIRECTIONS
+    from grader.grading.numeric import DIRECTIONS, PER_ELEMENT_MAX
     return (f"{cost[large] - 2 * cost[small]:.3f} s over. From D = {small} to {large} the wait for the worker grows by "
             f"{grew_worker:.3f} s and the grader's own work by {grew_grader:.3f} s: at D = {large} the numeric check makes "
-            f"{2 * DIRECTIONS} forwards per input, each on fresh copies of all inputs (W alone is "
+            f"{2 * DIRECTIONS} forwards per input of more than {PER_ELEMENT_MAX} entries, each on fresh copies of all "
+            f"inputs (W alone is "
             f"{large * large * 8 / 2**20:.0f} MB), and both sides draw {DIRECTIONS} random directions per input, "
             f"{DIRECTIONS} × {large}×{large} numbers for W. Next: copy "
             "only the input a forward perturbs, and cheaper directions that stay continuous (a ±1 direction would "
