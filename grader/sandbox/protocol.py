@@ -121,10 +121,15 @@ def receive(read) -> Any:
         raise ProtocolError(f"a message's {blob_size} bytes of arrays are too many")
     text = read(size)
     blob = read(blob_size) if blob_size else b""
+    left = [len(blob)]  # arrays may not share bytes: what is decoded never exceeds what came
 
     def restore(value: dict) -> Any:
         if "$array" in value:
-            return decode_array(blob, value["$array"], value.get("dtype"), value.get("shape", ()))
+            array = decode_array(blob, value["$array"], value.get("dtype"), value.get("shape", ()))
+            left[0] -= array.nbytes
+            if left[0] < 0:
+                raise ProtocolError("a message's arrays reuse its bytes")
+            return array
         return value
 
     try:
