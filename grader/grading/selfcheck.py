@@ -58,8 +58,12 @@ def _probe(assignment, hide: list[Path]) -> str:
                      forbidden=forbidden) as sandbox:
             try:
                 loaded = sandbox.load({})
-                sandbox.isolate()  # a fresh fork per node type works too
-                sandbox.settle()
+                started = sandbox.generation
+                for _ in range(2):  # a fresh fork per node type, the second ending the first
+                    sandbox.isolate()
+                    sandbox.settle()
+                if sandbox.generation != started:
+                    raise WorkerFailure("protocol", "it could not fork a fresh copy of itself per node type")
             except WorkerFailure as e:
                 raise GraderFault(f"self-check failed: the worker broke on empty student files: {e.message or e.kind}") from None
         broken = {name: error for name, error in loaded["files"].items() if error}

@@ -31,7 +31,7 @@ from grader.sandbox.capture import Capture
 from grader.sandbox.channel import DEATH, Channel, Outgoing, Pending, WorkerFailure
 from grader.sandbox.launcher import Launched, collect_orphans, launch
 from grader.sandbox.limits import DEFAULT_LIMITS
-from grader.sandbox.processes import TIMEOUT_EXIT, become_subreaper, processes, sweep
+from grader.sandbox.processes import TIMEOUT_EXIT, become_subreaper, sweep, user_processes
 from grader.sandbox.protocol import ProtocolError, encode, receive
 from grader.sandbox.workfolder import fresh_copy, remove
 
@@ -85,12 +85,9 @@ class Sandbox:
     @property
     def protections(self) -> Protections:
         """The protections in force, as the launcher of the last worker reported them."""
-        p = Protections()
-        p.on += ["separate worker process", "private copy of the submission", "resource limits",
-                 "time limits", "forbidden imports blocked"]
-        p.on += [str(x) for x in self.cell.get("on", [])]
-        p.off += [str(x) for x in self.cell.get("off", [])]
-        return p
+        always = ["separate worker process", "private copy of the submission", "resource limits",
+                  "time limits", "forbidden imports blocked"]
+        return Protections(always + [str(x) for x in self.cell.get("on", [])], [str(x) for x in self.cell.get("off", [])])
 
     # -- life cycle ----------------------------------------------------------------------------------
 
@@ -114,7 +111,7 @@ class Sandbox:
             config["uid"], config["gid"] = self.account[:2]
         elif self.limits.get("processes") is not None:
             # without a user of its own, the process limit counts all of our user's processes
-            config["limits"]["processes"] = self.limits["processes"] + _own_process_count()
+            config["limits"]["processes"] = self.limits["processes"] + (user_processes(os.getuid()) or 256)
         try:
             worker = launch(config, [str(self.limits["call_seconds"]), json.dumps(self.forbidden)])
         except OSError as e:
@@ -169,6 +166,8 @@ class Sandbox:
         interpreter), ending any earlier fork first. Nothing is waited for here: the end of
         the old fork and the start of the new one go out at once, and their replies are read
         before the next reply (``settle``), so the worker forks while the grader plans."""
+        if self._forking is not None:
+            self.settle()  # the replies of an earlier fork come first
         nonce = os.urandom(8).hex() if self.isolated else None  # one the old fork never saw
         data = encode({"op": "release"}) + encode({"op": "ping", "nonce": nonce}) if nonce else b""
         try:
@@ -183,8 +182,8 @@ class Sandbox:
 
     def settle(self) -> None:
         """Read what the last ``isolate`` asked for: skip to the old fork's end, then the new
-        fork's start. A worker that did not fork is restarted and forked, and gets again the
-        requests it was sent since."""
+        fork's start. A worker that did not fork is replaced (``_refork``), and the new one
+        gets again the requests sent since."""
         forking, self._forking = self._forking, None
         if forking is None:
             return
@@ -192,33 +191,38 @@ class Sandbox:
             self._await_ready()
         deadline = time.monotonic() + 5
         try:
-            if forking.nonce:
-                self._skip_to(forking.nonce, deadline)
+            for _ in range(1000 if forking.nonce else 0):  # past what the old fork left, to the pong
+                reply = receive(lambda n: self.channel.read(n, deadline))
+                if isinstance(reply, dict) and reply.get("pong") == forking.nonce:
+                    break
+            else:  # no pong (or no old fork to end)
+                if forking.nonce:
+                    raise WorkerFailure("protocol", "the worker's channel did not settle")
             reply = receive(lambda n: self.channel.read(n, deadline))
             if not (isinstance(reply, dict) and reply.get("forked") is True):
                 raise WorkerFailure("protocol", "the worker did not fork")
         except (WorkerFailure, ProtocolError):
             self._refork()
             for out, pending in forking.sent:
-                self.channel.write(out.data, time.monotonic() + self.limits["call_seconds"] + 2.0)
+                try:
+                    self.channel.write(out.data, time.monotonic() + self.limits["call_seconds"] + 2.0)
+                except WorkerFailure:
+                    self.kill()
+                    raise
                 pending.generation = self.generation
 
-    def _skip_to(self, nonce: str, deadline: float) -> None:
-        """Read past whatever the old fork left in the channel, up to the pong of ``nonce``."""
-        for _ in range(1000):
-            reply = receive(lambda n: self.channel.read(n, deadline))
-            if isinstance(reply, dict) and reply.get("pong") == nonce:
-                return
-        raise WorkerFailure("protocol", "the worker's channel did not settle")
-
     def _refork(self) -> None:
-        """A new worker, forked at once (waiting for it); if even that fails, it is ended and
-        the next request starts another."""
+        """A new worker, forked at once (waiting for it); if even that one does not fork,
+        another new worker that serves unforked: the node's tests still run, in a process
+        no earlier node's code has touched."""
         self.restart()
-        if self.request({"op": "fork"}).get("forked") is not True:
-            self.kill()
-            raise WorkerFailure("protocol", "the worker did not fork")
-        self.isolated = True
+        try:
+            if self.request({"op": "fork"}).get("forked") is True:
+                self.isolated = True
+                return
+        except WorkerFailure:
+            pass
+        self.restart()
 
     def kill(self) -> None:
         """End the worker, everything in its session, and everything it left behind."""
@@ -393,6 +397,7 @@ class Sandbox:
     def _past_total(self) -> str:
         return f"the submission ran past its total time limit of {self.limits['total_seconds']:g} s"
 
+
 @dataclass
 class Forking:
     """A fork asked of the worker whose replies are still to be read (see ``Sandbox.settle``)."""
@@ -401,7 +406,3 @@ class Forking:
     after: int  # requests sent before it; the ones sent after go to the new fork
     sent: list = field(default_factory=list)  # (Outgoing, Pending) sent since, to resend on a restart
 
-
-def _own_process_count() -> int:
-    uid = os.getuid()
-    return sum(1 for _, _, _, owner in processes() if owner == uid) or 256

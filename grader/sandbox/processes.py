@@ -37,6 +37,11 @@ def _stats():
                 continue
 
 
+def user_processes(uid: int) -> int:
+    """How many live processes ``uid`` has."""
+    return sum(1 for _, _, _, owner in processes() if owner == uid)
+
+
 def processes() -> list[tuple[int, int, int, int]]:
     """(pid, ppid, session id, uid) of every live process, from /proc (zombies are dead
     already: they only wait for their parent to collect them)."""

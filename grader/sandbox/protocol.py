@@ -28,6 +28,7 @@ MAGIC = b"BPG2"
 PREFIX = struct.Struct(">IQ")  # the header's length, the arrays' length
 MAX_HEADER = 16 << 20
 MAX_ARRAYS = 1 << 30
+MAX_DIMS = 32  # numpy's own limit is 64; no array of a grading has more than a few
 _KINDS = "biuf"  # bool, int, unsigned, float
 _DTYPES: dict[str, np.dtype] = {}  # dtype strings seen and allowed
 
@@ -50,8 +51,12 @@ def encode(message: Any) -> bytes:
             arrays.append(data)
             size += len(data)
             return {"$array": size - len(data), "dtype": value.dtype.str, "shape": list(value.shape)}
-        if isinstance(value, (np.integer, np.floating, np.bool_)):
-            return value.item()
+        if isinstance(value, np.bool_):
+            return bool(value)
+        if isinstance(value, np.integer):
+            return int(value)
+        if isinstance(value, np.floating):
+            return float(value)  # not .item(): a long double's is a long double again
         raise TypeError(f"a {type(value).__name__} cannot be sent")
 
     header = json.dumps(message, default=array, allow_nan=True, check_circular=False,
@@ -78,12 +83,12 @@ def decode_array(blob: bytes, offset: Any, dtype: Any, shape: Any) -> np.ndarray
     """The array of ``dtype`` and ``shape`` at ``offset`` in ``blob``, refusing anything but
     numbers and any bytes the message does not carry."""
     dt = _dtype(dtype)
-    try:
-        shape = tuple(int(n) for n in shape)
-    except (TypeError, ValueError) as e:
-        raise ProtocolError(f"an array's shape is not valid: {e}") from None
-    if type(offset) is not int or offset < 0 or any(n < 0 for n in shape):
-        raise ProtocolError("an array's offset or shape is negative or not a number")
+    if not (isinstance(shape, list) and len(shape) <= MAX_DIMS
+            and all(type(n) is int and 0 <= n <= MAX_ARRAYS for n in shape)):
+        raise ProtocolError("an array's shape is not a short list of whole numbers in range")
+    if type(offset) is not int or offset < 0:
+        raise ProtocolError("an array's offset is negative or not a whole number")
+    shape = tuple(shape)
     count = math.prod(shape)
     if offset + count * dt.itemsize > len(blob):
         raise ProtocolError("a message refers to array bytes it does not carry")
@@ -125,7 +130,7 @@ def receive(read) -> Any:
 
     def restore(value: dict) -> Any:
         if "$array" in value:
-            array = decode_array(blob, value["$array"], value.get("dtype"), value.get("shape", ()))
+            array = decode_array(blob, value["$array"], value.get("dtype"), value.get("shape", []))
             left[0] -= array.nbytes
             if left[0] < 0:
                 raise ProtocolError("a message's arrays reuse its bytes")
@@ -134,8 +139,10 @@ def receive(read) -> Any:
 
     try:
         return json.loads(text.decode("utf-8"), object_hook=restore)
-    except (ValueError, RecursionError) as e:
-        raise ProtocolError(f"a message header is not valid: {e}") from None
+    except ProtocolError:
+        raise
+    except Exception as e:  # whatever else a forged header makes json or numpy raise
+        raise ProtocolError(f"a message header is not valid: {type(e).__name__}: {e}") from None
 
 
 def write_message(fd: int, message: Any) -> None:

@@ -14,13 +14,17 @@ def fresh_copy(files: dict[str, Path], owner: tuple[int, int] | None) -> Path:
     """A new temporary folder holding ``files`` (name in the folder -> source), given to
     ``owner`` (uid, gid) when there is one."""
     folder = Path(tempfile.mkdtemp(prefix="grader-work-"))
-    for name, source in files.items():
-        (folder / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, folder / name)
-    if owner is not None:
-        for path in [folder, *folder.rglob("*")]:
-            os.chown(path, *owner)
-        os.chmod(folder, 0o700)
+    try:
+        for name, source in files.items():
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, folder / name)
+        if owner is not None:
+            for path in [folder, *folder.rglob("*")]:
+                os.chown(path, *owner)
+            os.chmod(folder, 0o700)
+    except OSError:
+        remove(folder)  # nothing half-made is left behind
+        raise
     return folder
 
 

@@ -73,3 +73,31 @@ def test_a_worker_that_did_not_fork_is_restarted_and_sent_the_requests_again(tmp
         sandbox.isolate()  # the new worker forks as usual
         other, calls = _pid_and_calls(sandbox, sandbox.send({"op": "run", "steps": STEPS}))
         assert calls == 1 and other != pid
+
+
+def test_a_worker_that_never_forks_still_serves_the_node_unforked(tmp_path, monkeypatch):
+    (tmp_path / "nodes.py").write_text(NODES)
+    real = host.encode
+
+    def never_fork(message):
+        return real({"op": "no such op"} if message == {"op": "fork"} else message)
+
+    with Sandbox({"nodes.py": tmp_path / "nodes.py"}) as sandbox:
+        sandbox.load({"Add": "nodes.py"})
+        monkeypatch.setattr(host, "encode", never_fork)
+        sandbox.isolate()
+        pending = sandbox.send({"op": "run", "steps": STEPS})
+        _, calls = _pid_and_calls(sandbox, pending)
+        assert calls == 1 and not sandbox.isolated  # a fresh worker of its own, unforked
+
+
+def test_a_request_sent_before_the_next_fork_gets_its_own_reply(tmp_path):
+    (tmp_path / "nodes.py").write_text(NODES)
+    with Sandbox({"nodes.py": tmp_path / "nodes.py"}) as sandbox:
+        sandbox.load({"Add": "nodes.py"})
+        sandbox.isolate()
+        first = sandbox.send({"op": "run", "steps": STEPS})
+        sandbox.isolate()  # reads the first fork's replies, not the request's
+        pid, calls = _pid_and_calls(sandbox, first)
+        other, again = _pid_and_calls(sandbox, sandbox.send({"op": "run", "steps": STEPS}))
+        assert (calls, again) == (1, 1) and pid != other

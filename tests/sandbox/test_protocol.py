@@ -71,12 +71,18 @@ def test_object_and_pickle_dtypes_are_refused():
     frame(b'{"x": {"$array": 0, "dtype": "<f8", "shape": [3]}}', b"\x00" * 8),
     frame(b'{"x": {"$array": 0, "dtype": "<f8", "shape": 3}}', b"\x00" * 8),
     frame(b"[" * 20000 + b"]" * 20000),
+    frame(b'{"x": {"$array": 0, "dtype": "<f8", "shape": [Infinity]}}', b"\x00" * 8),
+    frame(b'{"x": {"$array": 0, "dtype": "<f8", "shape": [1.0]}}', b"\x00" * 8),
+    frame(b'{"x": {"$array": 0, "dtype": "<f8", "shape": "1"}}', b"\x00" * 8),
+    frame(b'{"x": {"$array": 0, "dtype": "<f8", "shape": [0, ' + b", ".join([b"9" * 40] * 40) + b"]}}"),
+    frame(b'{"x": {"$array": 0, "dtype": "<f8", "shape": [' + b", ".join([b"1"] * 33) + b"]}}", b"\x00" * 8),
     MAGIC + PREFIX.pack(10, 0) + b"{}",
     MAGIC + PREFIX.pack(2, 1 << 40) + b"{}",
     MAGIC + b"\x00\x00",
     b"",
 ], ids=["magic", "json", "missing array", "negative offset", "offset not a number", "negative shape",
-        "size mismatch", "shape not a list", "too deep", "truncated header", "impossible size", "truncated",
+        "size mismatch", "shape not a list", "too deep", "infinite dimension", "float dimension",
+        "shape a string", "huge dimensions", "too many dimensions", "truncated header", "impossible size", "truncated",
         "empty"])
 def test_malformed_messages_are_refused(data):
     with pytest.raises(ProtocolError):
@@ -113,6 +119,10 @@ def test_arrays_may_not_reuse_the_bytes_of_a_message():
     refs = b",".join(b'"a%d": {"$array": 0, "dtype": "<f8", "shape": [1]}' % i for i in range(3))
     with pytest.raises(ProtocolError):
         feed(frame(b"{" + refs + b"}", np.arange(1.0).tobytes()))
+
+
+def test_a_long_double_is_sent_as_a_float():
+    assert roundtrip({"x": np.longdouble(0.5)}) == {"x": 0.5}
 
 
 def test_what_is_not_data_cannot_be_sent():
