@@ -505,9 +505,12 @@ def linear_why(cost: dict, parts: dict, small: int, large: int) -> str:
 def scaling_why(one: dict, two: dict, ratio: float) -> str:
     """Why 2 jobs are not 1.8x one job: one job already keeps more than one core busy."""
     cores = os.cpu_count() or 1
-    return (f"{1.8 - ratio:.2f}× short. One job already keeps {one['cores']:.2f} cores busy (the grader judges one "
-            f"test while its worker runs the next), so {cores} cores allow at most {cores / one['cores']:.2f}× "
-            f"(2 jobs keep {two['cores']:.2f} busy). Next: less CPU per submission (below), which raises both.")
+    bound = cores / one["cores"]
+    why = (f"One job already keeps {one['cores']:.2f} cores busy (the grader judges one test while its worker runs "
+           f"the next), so {cores} cores allow at most {bound:.2f}×")
+    if bound >= 1.8:
+        why += f", but 2 jobs keep only {two['cores']:.2f} busy"
+    return f"{1.8 - ratio:.2f}× short. {why}. Next: less CPU per submission (below), which raises both."
 
 
 def rate_why(run: dict, goal: float) -> str:
