@@ -29,18 +29,26 @@ def test_committed_template_is_what_grade_template_writes(name, tmp_path):
             f"`grade template assignments/{name} -o student_template/{name}`")
 
 
-@pytest.mark.parametrize("name", ["scalar-graphs", "vector-layers"])
-def test_every_node_stub_raises_not_implemented(name):
+@pytest.mark.parametrize("name", ["scalar-graphs", "vector-layers", "forward-mode"])
+def test_every_class_stub_raises_not_implemented(name):
+    """forward, and backward (jvp in forward mode), raise, naming the node; so does jacobian."""
     a = assignment(name)
     module = load_module(ROOT / "student_template" / name / a.files[0])
     for node in a.nodes.values():
         test = node.tests[0]
-        case = next(iter(cases(test, node, count=1)))
+        values = list(next(iter(cases(test, node, count=1))).values())
         obj = getattr(module, node.name)(**test.attributes)
         with pytest.raises(NotImplementedError, match=node.name):
-            obj.forward(*case.values())
-        with pytest.raises(NotImplementedError, match=node.name):
-            obj.backward(np.ones(1))
+            obj.forward(*values)
+        if node.convention.forward_mode:
+            with pytest.raises(NotImplementedError, match=f"{node.name}.jvp"):
+                obj.jvp(*values)
+        else:
+            with pytest.raises(NotImplementedError, match=node.name):
+                obj.backward(np.ones(1))
+    if a.jacobian is not None:
+        with pytest.raises(NotImplementedError, match="jacobian"):
+            getattr(module, a.jacobian.function)(lambda x, x_dot: (x, x_dot), np.zeros(2))
 
 
 @pytest.mark.parametrize("name", ["layer-functions", "rnn-functions"])
@@ -55,21 +63,6 @@ def test_every_function_stub_raises_not_implemented(name):
             args = list(case.values()) if function == node.convention.forward else [*upstream, None]
             with pytest.raises(NotImplementedError, match=function):
                 getattr(module, function)(*args)
-
-
-def test_forward_mode_stubs_raise_not_implemented():
-    a = assignment("forward-mode")
-    module = load_module(ROOT / "student_template" / "forward-mode" / "forward.py")
-    for node in a.nodes.values():
-        test = node.tests[0]
-        case = next(iter(cases(test, node, count=1)))
-        obj = getattr(module, node.name)(**test.attributes)
-        with pytest.raises(NotImplementedError, match=node.name):
-            obj.forward(*case.values())
-        with pytest.raises(NotImplementedError, match=f"{node.name}.jvp"):
-            obj.jvp(*case.values())
-    with pytest.raises(NotImplementedError, match="jacobian"):
-        module.jacobian(lambda x, x_dot: (x, x_dot), np.zeros(2))
 
 
 def test_engine_stubs_raise_not_implemented():
