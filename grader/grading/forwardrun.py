@@ -19,7 +19,7 @@ import numpy as np
 from grader.engine import Var, as_array, forward_tangents
 from grader.grading import nodecalls
 from grader.grading.diagnose import shape_message
-from grader.grading.graphrun import PlannedCase, arg_value
+from grader.grading.graphrun import PlannedCase
 from grader.spec.model import GraphNode, GraphTest, NodeType
 
 
@@ -46,26 +46,18 @@ class ForwardGraphCase(PlannedCase):
         """The requests, in order; each ``yield`` waits for the last one's results. A request
         ends where an expression needs what student code gave."""
         batch: list[dict] = []
-        waiting: set[str] = set()  # nodes whose results are not back yet
-        for node in self.graph.nodes:
-            if node.expression is None:
-                h, node_type = self.handles[node.name], self.types[node.type]
-                batch.append(nodecalls.new(node_type, node.attributes, h, self._call(node, "__init__")))
-                batch.append(nodecalls.forward(node_type, h, [
-                    {"$out": self.handles[a]} if a in self.handles else arg_value(a, self.values) for a in node.args]))
-                batch.append(nodecalls.jvp(node_type, h, [
-                    {"$tangent": self.handles[a]} if a in self.handles else self._tangent(a) for a in node.args]))
-                waiting.add(node.name)
-                continue
-            if waiting & set(node.args):
-                yield batch
-                batch, waiting = [], set()
-            leaves = {a: Var(self.values[a]) for a in node.args if isinstance(a, str)}
-            out = node.expression.evaluate(leaves)
-            pushed = forward_tangents(out, {id(v): self.tangents[a] for a, v in leaves.items()})
-            self.values[node.name], self.tangents[node.name] = out.value, pushed[id(out)]
+        yield from self._forward_pass(batch, set())
         if batch:
             yield batch
+
+    def _node_steps(self, node: GraphNode) -> list[dict]:
+        """A new instance, its forward, and its jvp on the tangents of what it reads."""
+        return [*super()._node_steps(node), nodecalls.jvp(self.types[node.type], self.handles[node.name], [
+            {"$tangent": self.handles[a]} if a in self.handles else self._tangent(a) for a in node.args])]
+
+    def _evaluated(self, node: GraphNode, out: Var, leaves: dict[str, Var]) -> None:
+        pushed = forward_tangents(out, {id(v): self.tangents[a] for a, v in leaves.items()})
+        self.values[node.name], self.tangents[node.name] = out.value, pushed[id(out)]
 
     def _tangent(self, arg: str | float) -> np.ndarray:
         """The tangent of an input or expression node, or 0 for a number wired in."""

@@ -58,6 +58,35 @@ class PlannedCase:
     def _took(self, node: GraphNode, step: dict, ok: dict, phase: str) -> None:
         raise NotImplementedError
 
+    def _evaluated(self, node: GraphNode, out: Var, leaves: dict[str, Var]) -> None:
+        """Keep what an expression node gave (``out``, from ``leaves``, the Vars it read)."""
+        raise NotImplementedError
+
+    def _node_steps(self, node: GraphNode) -> list[dict]:
+        """The calls of a student node going forward: a new instance and its forward, on
+        what the nodes before it gave."""
+        h, node_type = self.handles[node.name], self.types[node.type]
+        return [nodecalls.new(node_type, node.attributes, h, self._call(node, "__init__")),
+                nodecalls.forward(node_type, h, [
+                    {"$out": self.handles[a]} if a in self.handles else arg_value(a, self.values) for a in node.args])]
+
+    def _forward_pass(self, batch: list[dict], waiting: set[str]) -> Iterator[list[dict]]:
+        """The graph's nodes in order: a student node's calls join ``batch``; an expression
+        node is evaluated here, and where it reads a student node whose results are not back
+        yet (``waiting``), the batch goes out first (``yield``). What is left in ``batch``
+        and ``waiting`` is the caller's to go on with."""
+        for node in self.graph.nodes:
+            if node.expression is None:
+                batch += self._node_steps(node)
+                waiting.add(node.name)
+                continue
+            if waiting & set(node.args):
+                yield batch[:]
+                batch.clear()
+                waiting.clear()
+            leaves = {a: Var(self.values[a]) for a in node.args if isinstance(a, str)}
+            self._evaluated(node, node.expression.evaluate(leaves), leaves)
+
     def take(self, results: list[dict]) -> list[dict] | None:
         """Read the results of the last request; the next request's steps, or None at the end."""
         self._read(self.steps, results)
@@ -126,23 +155,8 @@ class GraphCase(PlannedCase):
         ends where an expression needs what student code gave (a value going forward, a
         gradient coming back)."""
         graph, batch, waiting = self.graph, [], set()  # waiting: nodes whose results are not back
-        expressions: dict[str, tuple[Var, dict[str, Var]]] = {}
-        for node in graph.nodes:
-            if node.expression is None:
-                h = self.handles[node.name]
-                node_type = self.types[node.type]
-                batch.append(nodecalls.new(node_type, node.attributes, h, self._call(node, "__init__")))
-                batch.append(nodecalls.forward(node_type, h, [
-                    {"$out": self.handles[a]} if a in self.handles else arg_value(a, self.values) for a in node.args]))
-                waiting.add(node.name)
-                continue
-            if waiting & set(node.args):
-                yield batch
-                batch, waiting = [], set()
-            leaves = {a: Var(self.values[a]) for a in node.args if isinstance(a, str)}
-            out = node.expression.evaluate(leaves)
-            self.values[node.name] = out.value
-            expressions[node.name] = (out, leaves)
+        self._expressions: dict[str, tuple[Var, dict[str, Var]]] = {}
+        yield from self._forward_pass(batch, waiting)
         parts: dict[str, list] = {name: [] for name in [*self.values, *self.handles]}
         output = graph.output
         parts[output].append({"$ones": self.handles[output]} if output in self.handles
@@ -165,7 +179,7 @@ class GraphCase(PlannedCase):
                 g = self._resolved(part)
                 if g is not None:
                     upstream = upstream + g
-            out, leaves = expressions[node.name]
+            out, leaves = self._expressions[node.name]
             pulled = backward(out, upstream)
             self.upstream[node.name] = upstream
             self.returned[node.name] = [pulled.get(id(leaves[a])) if isinstance(a, str) else None for a in node.args]
@@ -174,6 +188,10 @@ class GraphCase(PlannedCase):
                     parts[arg].append(np.asarray(g))
         if batch:
             yield batch
+
+    def _evaluated(self, node: GraphNode, out: Var, leaves: dict[str, Var]) -> None:
+        self.values[node.name] = out.value
+        self._expressions[node.name] = (out, leaves)  # pulled back through when its gradient is known
 
     def _handle_name(self, handle: int) -> str:
         return self.graph.nodes[handle].name
