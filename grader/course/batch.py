@@ -126,6 +126,7 @@ def run_batch(assignment: str | Path, submissions: str | Path, out: str | Path, 
     from grader.grading.fingerprint import fingerprint
     from grader.report.gradescope import write_grader_fault
     from grader.grading.selfcheck import self_check
+    from grader.sandbox.launcher import shutdown
     from grader.spec import load_assignment
     from grader.grading.submission import find_files
     from grader.report.summary import summarize
@@ -151,6 +152,8 @@ def run_batch(assignment: str | Path, submissions: str | Path, out: str | Path, 
             fault = e
             for entry in todo:
                 data[entry.name] = write_grader_fault(out / entry.name / "results.json", e.cause)
+        finally:
+            shutdown()  # the self-check's zygote: this process grades nobody itself
         if fault is None and scheduler:
             from grader.course.cluster import grade_on_cluster
 

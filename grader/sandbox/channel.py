@@ -38,7 +38,6 @@ class Pending:
 
     calls: int
     generation: int  # the worker it went to: a restarted worker never saw it
-    seq: int = 0  # its number among the requests sent
 
 
 class Channel:

@@ -77,7 +77,6 @@ class Sandbox:
         self.started = time.monotonic()
         self.isolated = False  # a forked child of the worker is serving
         self._forking: Forking | None = None  # a fork asked for, its reply not read yet
-        self._sent = 0  # requests sent so far
         self.generation = 0  # how many workers have been ended: a request sent before is void
         self.ready: dict | None = None  # the running worker's first message: it started
         self.cell: dict = {}  # what the launcher could enforce, as the last worker reported it
@@ -178,7 +177,7 @@ class Sandbox:
             self._refork()
             return
         self.isolated = True
-        self._forking = Forking(nonce, self._sent)
+        self._forking = Forking(nonce)
 
     def settle(self) -> None:
         """Read what the last ``isolate`` asked for: skip to the old fork's end, then the new
@@ -299,8 +298,7 @@ class Sandbox:
         except WorkerFailure:
             self.kill()
             raise
-        self._sent += 1
-        pending = Pending(out.calls, self.generation, self._sent)
+        pending = Pending(out.calls, self.generation)
         if self._forking is not None:
             self._forking.sent.append((out, pending))
         return pending
@@ -315,7 +313,7 @@ class Sandbox:
             raise WorkerFailure("crash", "the worker this request went to is gone")
         if self.ready is None:
             self._await_ready()
-        if self._forking is not None and pending.seq > self._forking.after:
+        if self._forking is not None and any(p is pending for _, p in self._forking.sent):
             self.settle()
             if not self.answers(pending):
                 raise WorkerFailure("crash", "the worker this request went to is gone")
@@ -403,6 +401,5 @@ class Forking:
     """A fork asked of the worker whose replies are still to be read (see ``Sandbox.settle``)."""
 
     nonce: str | None  # the ping that follows the old fork's release, if there was one
-    after: int  # requests sent before it; the ones sent after go to the new fork
-    sent: list = field(default_factory=list)  # (Outgoing, Pending) sent since, to resend on a restart
+    sent: list = field(default_factory=list)  # (Outgoing, Pending) sent since: the new fork's, resent on a restart
 

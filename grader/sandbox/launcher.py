@@ -69,12 +69,6 @@ class Launched:
             delay = min(delay * 2, 0.02)
         return self.returncode
 
-    def kill(self) -> None:
-        try:
-            os.kill(self.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-
 
 _running: set[int] = set()  # workers of this process not yet waited for
 
@@ -136,7 +130,6 @@ class Zygote:
             pipes.close()
             self.printed.seek(0)
             said = self.printed.read()[-2000:].decode("utf-8", "replace").strip()
-            self.close()
             raise OSError(f"the zygote did not fork a worker ({said or e})") from None
         return pipes.launched(pid)
 
