@@ -71,7 +71,7 @@ class Maximum:
     def forward(x, y): return np.maximum(x, y)
     def vjp(g, out, x, y): return g * _share(x, y), g * _share(y, x)
     def jvp(ts, out, x, y): return ts[0] * _share(x, y) + ts[1] * _share(y, x)
-    def branches(names, x, y): return [_compared(names, ">", "<=", np.greater(x, y))]
+    def branches(names, x, y): return [Branch.compared(names, ">", "<=", np.greater(x, y))]
 
 
 @defop("minimum", 2)
@@ -80,13 +80,7 @@ class Minimum:
     def forward(x, y): return np.minimum(x, y)
     def vjp(g, out, x, y): return g * _share(y, x), g * _share(x, y)
     def jvp(ts, out, x, y): return ts[0] * _share(y, x) + ts[1] * _share(x, y)
-    def branches(names, x, y): return [_compared(names, "<", ">=", np.less(x, y))]
-
-
-def _compared(names, holds: str, fails: str, mask) -> Branch:
-    """The branch of a comparison of two operands, both aligned with its mask."""
-    a, b = names
-    return Branch(np.asarray(mask, dtype=bool), f"where {a} {holds} {b}", f"where {a} {fails} {b}", (0, 1))
+    def branches(names, x, y): return [Branch.compared(names, "<", ">=", np.less(x, y))]
 
 
 def _positive(names, x, **params) -> list[Branch]:
@@ -117,7 +111,7 @@ def _comparison(name: str, compare, holds: str, fails: str) -> None:
         "forward": staticmethod(lambda x, y: compare(x, y).astype(np.float64)),
         "vjp": staticmethod(lambda g, out, x, y: (None, None)),
         "jvp": staticmethod(lambda ts, out, x, y: np.zeros_like(out)),
-        "branches": staticmethod(lambda names, x, y: [_compared(names, holds, fails, compare(x, y))]),
+        "branches": staticmethod(lambda names, x, y: [Branch.compared(names, holds, fails, compare(x, y))]),
     }))
 
 

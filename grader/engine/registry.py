@@ -30,6 +30,13 @@ class Branch:
     ties: bool = False
     hint: str | None = None
 
+    @classmethod
+    def compared(cls, names, holds: str, fails: str, mask) -> "Branch":
+        """The branch of a comparison of two operands (``holds``: "<", ">"...), both aligned
+        with its mask."""
+        a, b = names
+        return cls(np.asarray(mask, dtype=bool), f"where {a} {holds} {b}", f"where {a} {fails} {b}", (0, 1))
+
 
 @dataclass(frozen=True)
 class Op:

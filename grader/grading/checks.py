@@ -95,14 +95,13 @@ class NodeTestRun:
             shape = self._shape(case, probe, i, plain)
             if shape is None:
                 continue
+            case.random = is_random(self.node, case.inputs)  # without a reference its mask is checked all the same
             if self.node.reference is None:
                 case.expected = example_result(case.example, case.inputs, shape)
                 ones = case.expected is not None and bool(case.expected.grads)
                 case.grad_output = np.ones(shape) if ones else self._upstream(shape)
-                case.random = is_random(self.node, case.inputs)  # its mask is checked all the same
                 continue
             case.grad_output = self._upstream(shape)
-            case.random = is_random(self.node, case.inputs)
             if case.random:
                 continue  # the reference needs the mask the student's forward draws: see _settle
             case.expected = node_result(self.node, self.test.attributes, case.inputs, case.grad_output)

@@ -12,7 +12,6 @@ condition (of a branch the reference has), a power of x off by one.
 
 from __future__ import annotations
 
-from typing import Any
 
 import numpy as np
 
@@ -21,6 +20,7 @@ from grader.grading.cases import Case, show_inputs
 from grader.grading.checks import NodeTestRun
 from grader.grading.diagnose import allclose, fmt
 from grader.grading.outcome import NotRun
+from grader.grading.pairs import close
 from grader.spec.forwardmode import tangents
 from grader.spec.reference import example_result, node_jvp
 
@@ -161,14 +161,10 @@ class JvpTestRun(NodeTestRun):
                     return said if isinstance(said, NotRun) else (
                         f"with two {self.node.name} instances alive, {said}; "
                         "one instance alone works: keep state on self, not on the class")
-            if not (_same(fwd1["ok"]["out"], fwd2["ok"]["out"], self) and
-                    _same(jvp1["ok"]["tangent"], jvp2["ok"]["tangent"], self)):
+            tol = self.test.settings.tolerance
+            if not (close(fwd1["ok"]["out"], fwd2["ok"]["out"], tol) and
+                    close(jvp1["ok"]["tangent"], jvp2["ok"]["tangent"], tol)):
                 return (f"with two {self.node.name} instances alive (both forwards, then both jvps), a jvp "
                         "used the other instance's forward: keep what jvp needs on self, not on the class or "
                         "in globals")
         return None
-
-
-def _same(a: Any, b: Any, run: JvpTestRun) -> bool:
-    tol = run.test.settings.tolerance
-    return np.shape(a) == np.shape(b) and bool(np.allclose(a, b, rtol=tol.rtol, atol=tol.atol, equal_nan=True))

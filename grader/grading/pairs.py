@@ -31,8 +31,8 @@ def judge(node: NodeType, case: Case, other: Case, tol, error: Callable[[dict], 
                 said = error(reply["error"])
                 return said if isinstance(said, NotRun) else f"with {alive}, {said}; one alone works: {keep}"
         outs = zip(*(o if isinstance(o, list) else [o] for o in (fwd1["ok"]["out"], fwd2["ok"]["out"])))
-        same = all(_close(a, b, tol) for a, b in outs) and all(
-            (a is None and b is None) or (a is not None and b is not None and _close(a, b, tol))
+        same = all(close(a, b, tol) for a, b in outs) and all(
+            (a is None and b is None) or (a is not None and b is not None and close(a, b, tol))
             for a, b in zip(bwd1["ok"]["grads"], bwd2["ok"]["grads"]))
         if not same:
             mask = " (and backward must use the mask its own forward drew)" if case.random else ""
@@ -40,7 +40,7 @@ def judge(node: NodeType, case: Case, other: Case, tol, error: Callable[[dict], 
     return None
 
 
-def _close(a: np.ndarray, b: np.ndarray, tol) -> bool:
+def close(a: np.ndarray, b: np.ndarray, tol) -> bool:
     """The same within the tolerance, NaNs in the same places (the quick test first: it runs
     for every case)."""
     if np.shape(a) != np.shape(b):
