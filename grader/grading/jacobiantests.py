@@ -67,12 +67,7 @@ class JacobianTests:
                 replies = self.session.run_steps(steps, self._requests)
             except WorkerFailure as e:
                 blocked = failure_text(e, spec.function)
-                if e.kind == "timeout":
-                    self.session.hangs.killed(spec.function, f"{spec.function}: {test.name}")
-                self.session.blocked[spec.function] = self.session.hangs.skipped(spec.function) or \
-                    f"{blocked} (so its remaining tests were not run)"
-                if e.kind != "total":
-                    self.session.restart(spec.function)
+                self.session.failed(e, spec.function, blocked, f"{spec.function}: {test.name}")
         for k, (label, inputs) in enumerate(cases):
             shown = None  # the check that said the call's error in full
             for check, outcome in outcomes.items():
@@ -94,9 +89,7 @@ class JacobianTests:
                     self.session.blocked[spec.function] = f"{blocked} (so its remaining tests were not run)"
                     self.session.restart(spec.function)
                     outcome.record(label, blocked)
-        skipped = self.session.hangs.skipped(spec.function)
-        if skipped:
-            self.session.blocked[spec.function] = skipped
+        self.session.tested(spec.function)
         return outcomes
 
     def _error(self, spec: JacobianSpec, test: JacobianTest, check: str, label: str, error: dict,

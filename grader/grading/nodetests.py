@@ -143,24 +143,20 @@ class NodeTests:
             return self._failed_by(e, run)
         except (KeyError, TypeError, AttributeError, IndexError, ValueError) as e:
             return self._malformed(e, run)
-        skipped = self.session.hangs.skipped(run.node.name)
-        if skipped:  # one of its calls hung: the rest of its tests are skipped
-            self.session.blocked[run.node.name] = skipped
+        self.session.tested(run.node.name)
         key = f"{run.node.name}.jvp" if run.node.convention.forward_mode else run.node.name
         self.session.agreement.setdefault(key, []).extend(run.agreement)
         return outcomes
 
     def _failed_by(self, e: WorkerFailure, run: NodeTestRun) -> dict[str, Outcome]:
         why = failure_text(e, run.node.name)
-        if e.kind == "timeout":  # the worker was ended: its code ignored the time limit
-            self.session.hangs.killed(run.node.name, f"{run.test.node}: {run.test.name}")
-        self._after_failure(e, run.node.name, why)
+        self.session.failed(e, run.node.name, why, f"{run.test.node}: {run.test.name}")
         return self._all_failed(run.checks, run.cases, why)
 
     def _malformed(self, e: Exception, run: NodeTestRun) -> dict[str, Outcome]:
         # a reply of the right protocol but the wrong shape: student code tampered with it
         why = f"{run.node.name}: the worker's reply was malformed ({type(e).__name__})"
-        self._after_failure(WorkerFailure("protocol", why), run.node.name, why)
+        self.session.failed(WorkerFailure("protocol", why), run.node.name, why)
         return self._all_failed(run.checks, run.cases, why)
 
     def _results(self, run: NodeTestRun, outcomes: dict[str, Outcome], label: str) -> list[TestResult]:
@@ -169,13 +165,6 @@ class NodeTests:
         if results:
             results[0].requests = run.requests  # what the test's calls printed is shown once
         return results
-
-    def _after_failure(self, e: WorkerFailure, symbol: str, why: str) -> None:
-        """After a breach: the node is not called again, and a fresh worker takes over."""
-        skipped = self.session.hangs.skipped(symbol)  # a call of it hung: its later tests say which
-        self.session.blocked[symbol] = skipped or f"{why} (so its remaining tests were not run)"
-        if e.kind != "total":
-            self.session.restart(symbol)
 
     def _unwritten(self, node: NodeType) -> bool:
         """Whether the node's forward is not written yet (so none of its tests can run)."""

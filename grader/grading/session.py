@@ -153,6 +153,22 @@ class Session:
         """The worker this request went to was ended since: no reply will come."""
         return sent.pending is not None and not self.sandbox.answers(sent.pending)
 
+    def failed(self, e: WorkerFailure, symbol: str, why: str, test: str | None = None) -> None:
+        """After a breach by ``symbol``'s code (in ``test``): a time-out is on record as the
+        one that ended the worker, ``symbol`` is not called again (its later tests say why:
+        a call of it hung, or ``why``), and a fresh worker takes over."""
+        if e.kind == "timeout" and test is not None:
+            self.hangs.killed(symbol, test)
+        self.blocked[symbol] = self.hangs.skipped(symbol) or f"{why} (so its remaining tests were not run)"
+        if e.kind != "total":
+            self.restart(symbol)
+
+    def tested(self, symbol: str) -> None:
+        """After a test of ``symbol``: if one of its calls hung, its later tests are skipped."""
+        skipped = self.hangs.skipped(symbol)
+        if skipped:
+            self.blocked[symbol] = skipped
+
     def restart(self, after: str) -> None:
         """A fresh worker after a failure. If even that fails (the files no longer import, or
         the worker dies loading them), nothing more is run: every later test says why."""

@@ -116,6 +116,9 @@ def test_a_node_that_ignores_the_timer_is_stopped_by_the_watchdog(tmp_path):
     results = grade_submission(ROOT / "assignments" / "scalar-graphs", folder, timeout=1, node="Exp")
     assert time.monotonic() - started < 5.5
     assert results.tests and all(t.score == 0 and "time limit" in t.output for t in results.tests)
+    later = [t for t in results.tests if not t.name.startswith("Exp: scalars")]
+    assert later and all('an earlier call of Exp ran past the 1 s time limit ("Exp: scalars")' in t.output
+                         for t in later)  # the test under which the worker was ended is named
 
 
 def test_a_node_that_kills_the_worker_costs_only_its_own_tests(tmp_path):
