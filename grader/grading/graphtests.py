@@ -132,9 +132,7 @@ class GraphTests:
                 if symbol in self.session.blocked:
                     return self.session.blocked[symbol]
             return None
-        types = {n.type for n in (graph.nodes if graph.random is None else []) if n.type}
-        types |= set(graph.random.types) if graph.random is not None else set()
-        for name in sorted(types):
+        for name in sorted(graph.types):
             if name in self.session.blocked:
                 return self.session.hangs.skipped(name, "this graph") or \
                     f"this graph uses {name}: {self.session.blocked[name]}"

@@ -16,6 +16,12 @@ LATER = {"after_due_date": "are shown after the deadline", "after_published": "a
          "hidden": "are not shown"}  # when students see tests that are not visible at once
 
 
+
+def only_not_run(total: int, passed: int, not_run: int) -> bool:
+    """Whether a test lost points only on cases it could not run (see ``TestResult.not_run``)."""
+    return 0 < not_run == total - passed
+
+
 @dataclass
 class TestResult:
     """One graded item: a check of a node test, a range test or a graph test."""
@@ -44,7 +50,7 @@ class TestResult:
     @property
     def not_run(self) -> bool:
         """Failed only on cases it could not run: its cause is another test's failure, shown there."""
-        return 0 < self.not_run_cases == self.total_cases - self.passed_cases
+        return only_not_run(self.total_cases, self.passed_cases, self.not_run_cases)
 
 
 @dataclass

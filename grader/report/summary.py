@@ -8,6 +8,7 @@ import re
 from collections import Counter
 from typing import Any, Iterator
 
+from grader.report.results import only_not_run
 from grader.report.text import printable
 
 BAR = 40
@@ -63,8 +64,7 @@ def failures(data: dict[str, dict]) -> Iterator[tuple[str, str, str, bool]]:
 
 def _not_run(test: dict) -> bool:
     extra = test.get("extra_data") if isinstance(test.get("extra_data"), dict) else {}
-    lost = extra.get("total_cases", 0) - extra.get("passed_cases", 0)
-    return 0 < extra.get("not_run_cases", 0) == lost
+    return only_not_run(extra.get("total_cases", 0), extra.get("passed_cases", 0), extra.get("not_run_cases", 0))
 
 
 def first_problem(output: str) -> str:

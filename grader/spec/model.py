@@ -208,6 +208,13 @@ class GraphTest:
     random: RandomGraphs | None = None  # set for drawn graphs; nodes and inputs then come per case
     forward: bool = False  # run forward mode (its nodes have the jvp convention): values and tangents
 
+    @property
+    def types(self) -> set[str]:
+        """The node types it wires: for a drawn graph, every type it may draw."""
+        if self.random is not None:
+            return set(self.random.types)
+        return {n.type for n in self.nodes if n.type}
+
 
 @dataclass
 class JacobianTest:

@@ -38,8 +38,7 @@ def uncompared(points: dict[str, float], examples: list[Example]) -> dict[str, s
 
 def uses(graph: GraphTest, names: set[str]) -> bool:
     """Whether a graph wires a node of one of these types (a drawn graph: may draw one)."""
-    types = {n.type for n in graph.nodes if n.type} | set(graph.random.types if graph.random else ())
-    return bool(types & names)
+    return bool(graph.types & names)
 
 
 def differenced(node: NodeType) -> bool:
