@@ -22,16 +22,16 @@ from grader.spec.pyref import PythonReference
 from grader.spec.withheld import left_out
 
 
-def public_references(assignment: Assignment) -> str | None:
-    """The reference module's text as students get it (unchanged when no Python reference is
-    left out), or None when no shown node uses it."""
+def public_references(assignment: Assignment, source: str | None = None) -> str | None:
+    """The reference module's text (``source``, read here if not given) as students get it
+    (unchanged when no Python reference is left out), or None when no shown node uses it."""
     if assignment.references is None:
         return None
     nodes = [n for n in assignment.nodes.values() if isinstance(n.reference, PythonReference)]
     shown = {n.reference.name: n.name for n in nodes if not left_out(n)}
     hidden = {n.reference.name: n.name for n in nodes if left_out(n)}
     path = assignment.root / assignment.references
-    source = path.read_text("utf-8")
+    source = path.read_text("utf-8") if source is None else source
     if not hidden:
         return source
     if not shown:

@@ -17,7 +17,6 @@ from typing import Any
 
 import yaml
 
-from grader.authoring.publicrefs import public_references
 from grader.spec.model import Assignment
 from grader.spec.withheld import left_out, uncompared, uses
 from grader.spec.yamlsource import resolve_plain
@@ -26,14 +25,15 @@ HEADER = ("# The public part of the {id} spec, written by `grade template`: visi
           "# Run `grade check` in this folder to grade your work on these tests.\n")
 
 
-def public_data(assignment: Assignment, data: dict[str, Any]) -> dict[str, Any]:
+def public_data(assignment: Assignment, data: dict[str, Any], module: str | None) -> dict[str, Any]:
     """A copy of the spec's data without any test that students may not see, nor any
-    reference the spec keeps from them."""
+    reference the spec keeps from them; ``module``: the reference module as students get it
+    (``public_references``), None when they get none."""
     data = copy.deepcopy(data)
     data.pop("solution", None)
     data.pop("show_reference", None)  # said per node below, only where a reference is left out
     left = [t.path for t in assignment.node_tests if t.settings.visibility != "visible"]
-    moved = _withhold(assignment, data, left)
+    moved = _withhold(assignment, data, left, module)
     later = assignment.points_later() + moved
     if later:  # beside the files, where a student reading the spec looks first
         at = list(data).index("files") + 1
@@ -61,7 +61,7 @@ def public_data(assignment: Assignment, data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def _withhold(assignment: Assignment, data: dict[str, Any], left: list[tuple]) -> float:
+def _withhold(assignment: Assignment, data: dict[str, Any], left: list[tuple], module: str | None) -> float:
     """Leave out the references that are not to be shown: each such node keeps
     ``show_reference: false`` in their place, its visible checks that would compare nothing
     get 0 points, and its visible range tests of that kind join ``left``; the visible graphs
@@ -88,7 +88,7 @@ def _withhold(assignment: Assignment, data: dict[str, Any], left: list[tuple]) -
         if uses(graph, set(hidden)) and graph.settings.visibility == "visible":
             moved += graph.points
             del data["graphs"][gid]
-    if hidden and not public_references(assignment):
+    if hidden and not module:
         data.pop("references", None)
     return moved
 

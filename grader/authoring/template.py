@@ -41,14 +41,14 @@ def render_template(assignment_dir: str | Path) -> dict[str, str]:
                               "template would hand out the solution")
     for name in assignment.provided:
         files[name] = _read(assignment.root / name, "a provided file")
+    module = None
     if assignment.references is not None:
-        _read(assignment.root / assignment.references, "the reference module")
-        module = public_references(assignment)
+        module = public_references(assignment, _read(assignment.root / assignment.references, "the reference module"))
         if module is not None:
             files[assignment.references] = module
     files["README.md"] = student_readme(assignment)
     data = load_yaml(assignment.spec_file).data
-    files["assignment.yaml"] = dump(public_data(assignment, data), assignment.id)
+    files["assignment.yaml"] = dump(public_data(assignment, data, module), assignment.id)
     return files
 
 

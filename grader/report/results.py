@@ -16,7 +16,6 @@ LATER = {"after_due_date": "are shown after the deadline", "after_published": "a
          "hidden": "are not shown"}  # when students see tests that are not visible at once
 
 
-
 def only_not_run(total: int, passed: int, not_run: int) -> bool:
     """Whether a test lost points only on cases it could not run (see ``TestResult.not_run``)."""
     return 0 < not_run == total - passed
